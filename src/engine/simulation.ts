@@ -1,0 +1,304 @@
+import { EventQueue } from './queue.js';
+
+/**
+ * A handler runs when its event fires. It receives the integer (or float) payload given to
+ * schedule(); the meaning of the payload (a request index, a pod index...) belongs to the model.
+ *
+ * Handlers are registered once (closures created at model construction, never per event), and
+ * events carry only a small integer `kind` and a numeric `arg`: dispatch allocates nothing.
+ */
+export type Handler = (arg: number) => void;
+
+/** Identifies a registered handler. */
+export type EventKind = number;
+
+/**
+ * Identifies one scheduled event, for cancel(). Encodes (generation, slot), so a handle whose
+ * event already fired (and whose slot was reused) can never cancel somebody else's event.
+ */
+export type EventHandle = number;
+
+/** Returned by schedule functions when nothing was scheduled; cancel(NO_EVENT) is a no-op. */
+export const NO_EVENT: EventHandle = -1;
+
+const SLOT_BITS_SPACE = 2 ** 26; // at most 67 M events pending at once
+const GEN_WRAP = 2 ** 27; // generations wrap; handle stays below 2^53
+
+/** Options of a Simulation. */
+export interface SimulationOptions {
+  /**
+   * Initial capacity of the event heap and payload pool; both grow by doubling.
+   * @default 1024
+   */
+  initialCapacity?: number;
+}
+
+/**
+ * The discrete-event engine: a simulated clock, a pending-event set ordered by
+ * (time, insertion order), and a run loop. It knows nothing of the domain.
+ *
+ * Semantics:
+ * - `schedule(delay, kind, arg)` fires `kind`'s handler at `now + delay`. Events at equal times
+ *   fire in the order they were scheduled.
+ * - `run(until)` fires every event with time < until, then sets the clock to `until` (as SimPy's
+ *   run(until=...)). Events at exactly `until` stay pending for a later run.
+ * - `cancel(handle)` is O(1): the event is marked dead and skipped when it reaches the top. Dead
+ *   entries are purged in O(n) when they outnumber live ones, so memory stays bounded.
+ * - A handler that throws stops the run; the error names the event's kind and time.
+ */
+export class Simulation {
+  /** Current simulated time in seconds. Read it; never assign it from a model. */
+  now = 0;
+
+  private readonly queue: EventQueue;
+  private readonly handlers: Handler[] = [];
+  private readonly kindNames: string[] = [];
+
+  // Payload pool, indexed by slot (struct of arrays, pooled: no allocation per event).
+  private kindOf: Int32Array;
+  private argOf: Float64Array;
+  private genOf: Int32Array;
+  /** 0 free, 1 pending, 2 cancelled (still in the heap). */
+  private stateOf: Uint8Array;
+  private freeSlots: Int32Array;
+  private freeCount = 0;
+  private slotHighWater = 0;
+
+  private nextSeq = 0;
+  private cancelledInHeap = 0;
+  /**
+   * True while the event being dispatched still occupies the heap's root: the next schedule()
+   * replaces it in place (one sift instead of pop + push, the "fused pop-push").
+   */
+  private rootIsFree = false;
+  private stopRequested = false;
+  private _eventsProcessed = 0;
+
+  constructor(options: SimulationOptions = {}) {
+    const cap = Math.max(16, options.initialCapacity ?? 1024);
+    this.queue = new EventQueue(cap);
+    this.kindOf = new Int32Array(cap);
+    this.argOf = new Float64Array(cap);
+    this.genOf = new Int32Array(cap);
+    this.stateOf = new Uint8Array(cap);
+    this.freeSlots = new Int32Array(cap);
+  }
+
+  /** Number of events fired so far (cancelled ones excluded). */
+  get eventsProcessed(): number {
+    return this._eventsProcessed;
+  }
+
+  /** Number of live (not cancelled) pending events. */
+  get pending(): number {
+    return this.queue.size - this.cancelledInHeap - (this.rootIsFree ? 1 : 0);
+  }
+
+  /** Time of the next live event, or +Infinity. */
+  peek(): number {
+    this.skipDead();
+    if (this.rootIsFree) throw new Error('Simulation.peek() cannot be called from a handler');
+    return this.queue.peekTime();
+  }
+
+  /** Registers a handler and returns its kind. `name` appears in error messages and traces. */
+  register(name: string, handler: Handler): EventKind {
+    this.handlers.push(handler);
+    this.kindNames.push(name);
+    return this.handlers.length - 1;
+  }
+
+  kindName(kind: EventKind): string {
+    return this.kindNames[kind] ?? `#${kind}`;
+  }
+
+  /** Schedules `kind` with payload `arg` after `delay` seconds (>= 0, finite). */
+  schedule(delay: number, kind: EventKind, arg = 0): EventHandle {
+    // `!(delay >= 0)` also rejects NaN.
+    if (!(delay >= 0) || delay === Number.POSITIVE_INFINITY) {
+      throw new RangeError(
+        `schedule(${this.kindName(kind)}): delay must be a finite number >= 0 seconds, got ${delay}`,
+      );
+    }
+    return this.insert(this.now + delay, kind, arg);
+  }
+
+  /** Schedules `kind` at absolute time `time` (>= now, finite). */
+  scheduleAt(time: number, kind: EventKind, arg = 0): EventHandle {
+    if (!(time >= this.now) || time === Number.POSITIVE_INFINITY) {
+      throw new RangeError(
+        `scheduleAt(${this.kindName(kind)}): time must be finite and >= now (${this.now}), got ${time}`,
+      );
+    }
+    return this.insert(time, kind, arg);
+  }
+
+  /**
+   * Cancels a pending event. Returns true if it was pending, false if it had already fired, was
+   * already cancelled, or the handle is NO_EVENT.
+   */
+  cancel(handle: EventHandle): boolean {
+    if (handle < 0) return false;
+    const gen = Math.floor(handle / SLOT_BITS_SPACE);
+    const slot = handle - gen * SLOT_BITS_SPACE;
+    if (slot >= this.slotHighWater || this.genOf[slot] !== gen || this.stateOf[slot] !== 1) {
+      return false;
+    }
+    this.stateOf[slot] = 2;
+    this.cancelledInHeap++;
+    if (this.cancelledInHeap > 4096 && this.cancelledInHeap * 2 > this.queue.size) this.purge();
+    return true;
+  }
+
+  /** True while the event is scheduled and neither fired nor cancelled. */
+  isPending(handle: EventHandle): boolean {
+    if (handle < 0) return false;
+    const gen = Math.floor(handle / SLOT_BITS_SPACE);
+    const slot = handle - gen * SLOT_BITS_SPACE;
+    return slot < this.slotHighWater && this.genOf[slot] === gen && this.stateOf[slot] === 1;
+  }
+
+  /** Asks the run loop to return after the current event. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Fires the next live event. Returns false when there is none. */
+  step(): boolean {
+    this.skipDead();
+    if (this.queue.size === 0) return false;
+    this.dispatchRoot();
+    return true;
+  }
+
+  /**
+   * Fires events in (time, seq) order while their time is < until, then sets the clock to
+   * `until` (unless stop() was called, in which case the clock stays at the last event).
+   * Returns the number of events fired.
+   */
+  run(until = Number.POSITIVE_INFINITY): number {
+    if (Number.isNaN(until) || until < this.now) {
+      throw new RangeError(`run(until): until must be >= now (${this.now}), got ${until}`);
+    }
+    this.stopRequested = false;
+    const start = this._eventsProcessed;
+    const queue = this.queue;
+    while (!this.stopRequested) {
+      this.skipDead();
+      if (queue.size === 0 || queue.peekTime() >= until) {
+        if (until !== Number.POSITIVE_INFINITY) this.now = until;
+        break;
+      }
+      this.dispatchRoot();
+    }
+    return this._eventsProcessed - start;
+  }
+
+  private dispatchRoot(): void {
+    const queue = this.queue;
+    const slot = queue.peekSlot();
+    const time = queue.peekTime();
+    const kind = this.kindOf[slot] as number;
+    const arg = this.argOf[slot] as number;
+    this.releaseSlot(slot);
+    this.now = time;
+    this.rootIsFree = true;
+    this._eventsProcessed++;
+    try {
+      (this.handlers[kind] as Handler)(arg);
+    } catch (err) {
+      if (this.rootIsFree) {
+        this.rootIsFree = false;
+        queue.pop();
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(`event ${this.kindName(kind)}(${arg}) at t=${time}s failed: ${message}`, {
+        cause: err,
+      });
+    }
+    if (this.rootIsFree) {
+      this.rootIsFree = false;
+      queue.pop();
+    }
+  }
+
+  /** Pops cancelled entries off the root. */
+  private skipDead(): void {
+    const queue = this.queue;
+    while (this.cancelledInHeap > 0 && queue.size > 0) {
+      const slot = queue.peekSlot();
+      if (this.stateOf[slot] !== 2) return;
+      this.cancelledInHeap--;
+      this.releaseSlot(slot);
+      queue.pop();
+    }
+  }
+
+  private insert(time: number, kind: EventKind, arg: number): EventHandle {
+    const slot = this.allocSlot();
+    this.kindOf[slot] = kind;
+    this.argOf[slot] = arg;
+    this.stateOf[slot] = 1;
+    const seq = this.nextSeq++;
+    if (this.rootIsFree) {
+      this.rootIsFree = false;
+      this.queue.replaceTop(time, seq, slot);
+    } else {
+      this.queue.push(time, seq, slot);
+    }
+    return (this.genOf[slot] as number) * SLOT_BITS_SPACE + slot;
+  }
+
+  private allocSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount] as number;
+    if (this.slotHighWater === this.kindOf.length) this.growPool();
+    return this.slotHighWater++;
+  }
+
+  private releaseSlot(slot: number): void {
+    this.stateOf[slot] = 0;
+    const g = (this.genOf[slot] as number) + 1;
+    this.genOf[slot] = g === GEN_WRAP ? 0 : g;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private growPool(): void {
+    const cap = this.kindOf.length * 2;
+    if (cap > SLOT_BITS_SPACE) throw new Error(`more than ${SLOT_BITS_SPACE} events pending`);
+    const k = new Int32Array(cap);
+    k.set(this.kindOf);
+    const a = new Float64Array(cap);
+    a.set(this.argOf);
+    const g = new Int32Array(cap);
+    g.set(this.genOf);
+    const s = new Uint8Array(cap);
+    s.set(this.stateOf);
+    const f = new Int32Array(cap);
+    f.set(this.freeSlots);
+    this.kindOf = k;
+    this.argOf = a;
+    this.genOf = g;
+    this.stateOf = s;
+    this.freeSlots = f;
+  }
+
+  private purge(): void {
+    const stateOf = this.stateOf;
+    const dead: number[] = [];
+    // Inside a handler the root still holds the dispatched (already released) event: drop it
+    // first, since heapify may move it and the fused replace would then hit the wrong entry.
+    if (this.rootIsFree) {
+      this.rootIsFree = false;
+      this.queue.pop();
+    }
+    this.queue.compact((slot) => {
+      if (stateOf[slot] === 2) {
+        dead.push(slot);
+        return false;
+      }
+      return true;
+    });
+    for (const slot of dead) this.releaseSlot(slot);
+    this.cancelledInHeap = 0;
+  }
+}
