@@ -1,0 +1,119 @@
+import type { Ip, NodeId } from '../cluster/types.js';
+import type { Rng, Simulation } from '../engine/index.js';
+
+/**
+ * One node's programmed endpoint table for the Service: what kube-proxy last wrote into this
+ * node's iptables/IPVS/nftables rules. Immutable once built; a sync replaces it with a new one.
+ *
+ * It holds only the *usable* endpoints in rule order: ready ones, or, when none is ready, the
+ * serving-and-terminating ones (KEP-1669). Balancers choose only from here; they never see
+ * ground truth.
+ */
+export interface EndpointTable {
+  /** Per-node sync generation that produced this table (0 = initial programming). */
+  readonly version: number;
+  /** Number of usable endpoints. */
+  readonly size: number;
+  /** Endpoint IPs in rule order, length `size`. */
+  readonly ips: Uint32Array;
+  /** Node hosting each endpoint (topology: same-node hop vs cross-node hop), length `size`. */
+  readonly nodes: Int32Array;
+  /** True when the table fell back to terminating endpoints because none was ready. */
+  readonly usingTerminating: boolean;
+  /** Index of `ip` in the table, or -1. */
+  indexOf(ip: Ip): number;
+}
+
+/** What a per-node balancer may use: the engine (for its own timers) and its own stream. */
+export interface BalancerContext {
+  readonly sim: Simulation;
+  /** This node's stream, `balancer:<node>`: state and randomness are per node. */
+  readonly rng: Rng;
+  readonly node: NodeId;
+}
+
+/**
+ * A kube-proxy data-plane policy on one node: iptables, nftables or an IPVS scheduler. One
+ * instance per node, so state (IPVS rr pointer, connection counts, `recent` affinity entries) is
+ * per node as in the kernel.
+ */
+export interface L4Balancer {
+  /**
+   * Chooses the endpoint for a new connection from this node's current table. Returns the
+   * index into `table`, or -1 when the table is empty (iptables/nftables REJECT).
+   * `clientIp` feeds source hashing and ClientIP affinity.
+   */
+  pick(table: EndpointTable, clientIp: Ip): number;
+  /** kube-proxy on this node finished a sync: `table` is now programmed. */
+  tableProgrammed(table: EndpointTable): void;
+  /** A connection this node balanced to `ip` was established. */
+  connectionOpened(ip: Ip): void;
+  /** That connection closed (IPVS counts it inactive until its FIN/TIME_WAIT timeout). */
+  connectionClosed(ip: Ip): void;
+}
+
+/**
+ * An Nginx worker's upstream peer selection (static list), with passive health state. One per
+ * worker, or one shared by all workers when a `zone` is configured.
+ */
+export interface UpstreamPicker {
+  /** Number of peers in the (static) upstream list. */
+  readonly size: number;
+  /** Peer IPs, as configured when Nginx loaded its configuration. */
+  readonly ips: Uint32Array;
+  /**
+   * Chooses a peer for one try of a request, skipping peers in `triedMask` (bit i = peer i
+   * already tried by this request; peers beyond 31 are tracked modulo, see implementation) and
+   * peers marked down by max_fails/fail_timeout. Returns -1 when no live peer remains
+   * ("no live upstreams": 502).
+   */
+  pick(now: number, triedMask: number): number;
+  /** A try to `peer` failed with an error counted by max_fails (error/timeout). */
+  reportFailure(peer: number, now: number): void;
+  /** A try to `peer` got a response. */
+  reportSuccess(peer: number, now: number): void;
+  /** Connection accounting for least_conn. */
+  connectionOpened(peer: number): void;
+  connectionClosed(peer: number): void;
+  /** Replaces the peer list (only via the optional reloadInterval cron workaround). */
+  reload(ips: Uint32Array, now: number): void;
+}
+
+/** Failure kinds as the client sees them. Small integers: no strings on the hot path. */
+export const ErrorKind = {
+  refused: 0,
+  connect_timeout: 1,
+  host_unreachable: 2,
+  reset: 3,
+  no_endpoints: 4,
+  http_502: 5,
+  http_503: 6,
+  http_504: 7,
+  client_timeout: 8,
+} as const;
+export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
+export const ERROR_KIND_NAMES: readonly string[] = Object.keys(ErrorKind);
+
+/** Why an error happened (the truth behind it, which the client does not see). */
+export const ErrorCause = {
+  /** The table pointed at an IP with no pod behind it. */
+  stale_endpoint: 0,
+  /** The pod exists but its app is not listening yet (starting or restarting). */
+  not_listening: 1,
+  /** The pod closed its listener after SIGTERM (the termination race). */
+  terminating_pod: 2,
+  /** The container died with the request in flight or queued. */
+  pod_killed: 3,
+  /** The pod's queue was full. */
+  overload: 4,
+  /** The node's table had no endpoint. */
+  no_endpoints: 5,
+  /** Nginx: every upstream marked down or already tried. */
+  no_live_upstreams: 6,
+  /** The client gave up waiting for a response. */
+  slow_response: 7,
+  /** The client's node (or the Nginx node) failed. */
+  node_failure: 8,
+} as const;
+export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
+export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
