@@ -117,3 +117,75 @@ export const ErrorCause = {
 } as const;
 export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
+
+/** Families of data planes lbsim compares. */
+export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx';
+
+/**
+ * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
+ * (unknown keys rejected) whose output is the resolved option object, defaults filled in; loose
+ * input (durations, percentages) is normalised by src/schema/fields.ts.
+ */
+export interface L4BalancerDescriptor<O = unknown> {
+  readonly kind: 'l4';
+  readonly name: string;
+  readonly family: Exclude<BalancerFamily, 'nginx'>;
+  readonly description: string;
+  readonly options: import('zod').ZodType<O>;
+  create(ctx: BalancerContext, options: O): L4Balancer;
+}
+
+/** Registry entry of a proxy (Nginx) balancer: clients -> proxy node -> pod IPs directly. */
+export interface ProxyBalancerDescriptor {
+  readonly kind: 'proxy';
+  readonly name: string;
+  readonly family: 'nginx';
+  readonly description: string;
+  readonly options: import('zod').ZodType<NginxOptions>;
+  /** One picker per worker, or one shared by all workers when `options.zone` is set. */
+  createPicker(ips: Uint32Array, options: NginxOptions, rng: Rng): UpstreamPicker;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: registry holds descriptors of differing option types
+export type BalancerDescriptor = L4BalancerDescriptor<any> | ProxyBalancerDescriptor;
+
+/**
+ * Nginx (open source) with a static upstream list, resolved options. Names follow the
+ * directives in camelCase; defaults are Nginx's (nginx.org ngx_http_upstream_module,
+ * ngx_http_proxy_module), see CALIBRATION.md.
+ */
+export interface NginxOptions {
+  /** `round_robin` (smooth weighted RR, all weights 1) or `least_conn`. */
+  readonly balancing: 'round_robin' | 'least_conn';
+  /** max_fails (0 disables accounting). Default 1. */
+  readonly maxFails: number;
+  /** fail_timeout in seconds. Default 10. */
+  readonly failTimeout: number;
+  /** proxy_next_upstream conditions. Default ['error', 'timeout']; ['off'] disables retries. */
+  readonly nextUpstream: readonly (
+    | 'error'
+    | 'timeout'
+    | 'http_502'
+    | 'http_503'
+    | 'http_504'
+    | 'off'
+  )[];
+  /** proxy_next_upstream_tries; 0 = no limit beyond the number of servers. Default 0. */
+  readonly nextUpstreamTries: number;
+  /** proxy_next_upstream_timeout in seconds; 0 = no limit. Default 0. */
+  readonly nextUpstreamTimeout: number;
+  /** proxy_connect_timeout in seconds. Default 60. */
+  readonly connectTimeout: number;
+  /** proxy_read_timeout in seconds. Default 60. */
+  readonly readTimeout: number;
+  /** worker_processes. Default 1. */
+  readonly workers: number;
+  /** A shared `zone` for the upstream: passive health state shared by workers. Default false. */
+  readonly zone: boolean;
+  /** Node that runs Nginx (index). Default 0. */
+  readonly node: number;
+  /** When Nginx loads its configuration and snapshots the Service's pod IPs. Default 0. */
+  readonly startAt: number;
+  /** Re-read the endpoints and reload every this many seconds; 0 = never (static). Default 0. */
+  readonly reloadInterval: number;
+}

@@ -92,7 +92,8 @@ export const TABLES = {
 export type TableName = keyof typeof TABLES;
 
 /**
- * Where a job writes its rows. Rows are written in the job's own deterministic order; the runner
+ * Where a job writes its rows. A model writes only its own columns (everything after the job
+ * key); the runner's sink prefixes the job key. Rows are written in the job's own deterministic order; the runner
  * concatenates jobs in (variant, balancer, replication) order, so files never depend on threads.
  * Values are written as given (numbers formatted by the writer deterministically).
  */
