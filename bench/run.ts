@@ -16,11 +16,13 @@
  */
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
+import { rng } from './rng.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
   modelA,
   hold,
+  rng,
   // one line per benchmark (this comment keeps the formatter from joining the lines)
 ];
 

@@ -59,6 +59,7 @@ export class EventQueue {
 
   /** Remove the root. The caller reads it first with peekTime/peekSlot. */
   pop(): void {
+    if (this._size === 0) return;
     const last = --this._size;
     if (last > 0) {
       this.siftDown(

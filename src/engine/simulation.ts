@@ -72,6 +72,8 @@ export class Simulation {
    */
   private rootIsFree = false;
   private stopRequested = false;
+  /** True while a handler runs (guards against re-entrant run()/step()). */
+  private dispatching = false;
   private _eventsProcessed = 0;
 
   constructor(options: SimulationOptions = {}) {
@@ -96,8 +98,8 @@ export class Simulation {
 
   /** Time of the next live event, or +Infinity. */
   peek(): number {
+    this.unfuse();
     this.skipDead();
-    if (this.rootIsFree) throw new Error('Simulation.peek() cannot be called from a handler');
     return this.queue.peekTime();
   }
 
@@ -120,6 +122,7 @@ export class Simulation {
         `schedule(${this.kindName(kind)}): delay must be a finite number >= 0 seconds, got ${delay}`,
       );
     }
+    this.checkKind(kind);
     return this.insert(this.now + delay, kind, arg);
   }
 
@@ -130,6 +133,7 @@ export class Simulation {
         `scheduleAt(${this.kindName(kind)}): time must be finite and >= now (${this.now}), got ${time}`,
       );
     }
+    this.checkKind(kind);
     return this.insert(time, kind, arg);
   }
 
@@ -163,8 +167,9 @@ export class Simulation {
     this.stopRequested = true;
   }
 
-  /** Fires the next live event. Returns false when there is none. */
+  /** Fires the next live event. Returns false when there is none. Not callable from a handler. */
   step(): boolean {
+    this.checkNotDispatching('step()');
     this.skipDead();
     if (this.queue.size === 0) return false;
     this.dispatchRoot();
@@ -180,6 +185,7 @@ export class Simulation {
     if (Number.isNaN(until) || until < this.now) {
       throw new RangeError(`run(until): until must be >= now (${this.now}), got ${until}`);
     }
+    this.checkNotDispatching('run()');
     this.stopRequested = false;
     const start = this._eventsProcessed;
     const queue = this.queue;
@@ -194,6 +200,29 @@ export class Simulation {
     return this._eventsProcessed - start;
   }
 
+  private checkKind(kind: EventKind): void {
+    // Kinds are stored in an Int32Array: reject what would be truncated or has no handler.
+    if (!(kind >= 0 && kind < this.handlers.length && (kind | 0) === kind)) {
+      throw new RangeError(
+        `schedule: kind must be a value returned by register() (0..${this.handlers.length - 1}), got ${kind}`,
+      );
+    }
+  }
+
+  private checkNotDispatching(what: string): void {
+    if (this.dispatching) {
+      throw new Error(`Simulation.${what} cannot be called from an event handler`);
+    }
+  }
+
+  /** Inside a handler, gives up the fused pop-push: removes the dispatched event's root entry. */
+  private unfuse(): void {
+    if (this.rootIsFree) {
+      this.rootIsFree = false;
+      this.queue.pop();
+    }
+  }
+
   private dispatchRoot(): void {
     const queue = this.queue;
     const slot = queue.peekSlot();
@@ -203,19 +232,19 @@ export class Simulation {
     this.releaseSlot(slot);
     this.now = time;
     this.rootIsFree = true;
+    this.dispatching = true;
     this._eventsProcessed++;
     try {
       (this.handlers[kind] as Handler)(arg);
     } catch (err) {
-      if (this.rootIsFree) {
-        this.rootIsFree = false;
-        queue.pop();
-      }
+      this.dispatching = false;
+      this.unfuse();
       const message = err instanceof Error ? err.message : String(err);
       throw new Error(`event ${this.kindName(kind)}(${arg}) at t=${time}s failed: ${message}`, {
         cause: err,
       });
     }
+    this.dispatching = false;
     if (this.rootIsFree) {
       this.rootIsFree = false;
       queue.pop();
@@ -285,12 +314,10 @@ export class Simulation {
   private purge(): void {
     const stateOf = this.stateOf;
     const dead: number[] = [];
-    // Inside a handler the root still holds the dispatched (already released) event: drop it
-    // first, since heapify may move it and the fused replace would then hit the wrong entry.
-    if (this.rootIsFree) {
-      this.rootIsFree = false;
-      this.queue.pop();
-    }
+    // Inside a handler the root may still hold the dispatched (already released) event. It is
+    // the minimum, so heapify would leave it at the root, but dropping it first means purge
+    // never has to reason about the fused state.
+    this.unfuse();
     this.queue.compact((slot) => {
       if (stateOf[slot] === 2) {
         dead.push(slot);
