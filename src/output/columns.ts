@@ -49,6 +49,8 @@ export const TIMESERIES_COLUMNS = [
   'errors_client_timeout',
   'ready_pods',
   'stale_nodes',
+  /** Requests that arrived in the window (offered load); `requests` = completed + errors. */
+  'arrivals',
 ] as const;
 
 /** `level` is `final` (the user saw it) or `attempt` (a try that a retry hid). */
