@@ -137,7 +137,7 @@ export type ResolvedArrivals =
       readonly process: 'trace';
       /** Path of the CSV as resolved (absolute). */
       readonly file: string;
-      /** Arrival times in seconds, sorted, shifted so the trace starts at `offset`. */
+      /** Arrival times in seconds from the start of the run, ascending. */
       readonly times: readonly number[];
       /** Replay the trace again after its last arrival. @default false */
       readonly loop: boolean;
@@ -148,6 +148,13 @@ export type ResolvedArrivals =
       readonly users: number;
       /** Think time between a response and the next request. @default constant 0 */
       readonly thinkTime: DistributionSpec;
+      /** Users start at a uniform offset in [0, rampUp) (0: all at once, as wrk). @default 0 */
+      readonly rampUp: number;
+    }
+  | {
+      readonly process: 'piecewise';
+      /** Non-homogeneous Poisson with a piecewise-linear rate through these points (ascending `at`). */
+      readonly points: readonly { readonly at: number; readonly rate: number }[];
     };
 
 export interface ResolvedExternalClients {

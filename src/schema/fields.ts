@@ -1,3 +1,4 @@
+import { distance as levenshtein } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { formatDuration, type IntOrPercent, parseDuration, parseIntOrPercent } from './units.js';
 
@@ -81,3 +82,104 @@ export function fraction() {
 
 /** Exported for other schema modules that build their own messages. */
 export { show as showValue };
+
+export interface NumberBounds {
+  /** Smallest accepted value (inclusive). @default -Infinity */
+  min?: number;
+  /** Largest accepted value (inclusive). @default Infinity */
+  max?: number;
+  /** Reject 0 and below. @default false */
+  positive?: boolean;
+}
+
+function boundsText(b: NumberBounds): string {
+  const parts: string[] = [];
+  if (b.positive) parts.push('> 0');
+  else if (b.min !== undefined) parts.push(`>= ${b.min}`);
+  if (b.max !== undefined) parts.push(`<= ${b.max}`);
+  return parts.length === 0 ? '' : ` ${parts.join(' and ')}`;
+}
+
+function inBounds(x: number, b: NumberBounds): boolean {
+  return (
+    Number.isFinite(x) &&
+    !(b.positive && x <= 0) &&
+    !(b.min !== undefined && x < b.min) &&
+    !(b.max !== undefined && x > b.max)
+  );
+}
+
+/** A finite number within bounds: `expected a number > 0, got ...`. */
+export function number(bounds: NumberBounds = {}) {
+  const what = `a number${boundsText(bounds)}`;
+  return z.unknown().transform((v, ctx): number => {
+    if (typeof v !== 'number' || !inBounds(v, bounds)) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
+      return z.NEVER;
+    }
+    return v;
+  });
+}
+
+/** An integer within bounds: `expected an integer >= 1, got `0``. */
+export function integer(bounds: NumberBounds = {}) {
+  const what = `an integer${boundsText(bounds)}`;
+  return z.unknown().transform((v, ctx): number => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || !inBounds(v, bounds)) {
+      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
+      return z.NEVER;
+    }
+    return v;
+  });
+}
+
+/** `true` or `false`. */
+export function boolean() {
+  return z.unknown().transform((v, ctx): boolean => {
+    if (typeof v !== 'boolean') {
+      ctx.addIssue({ code: 'custom', message: `expected true or false, got ${show(v)}` });
+      return z.NEVER;
+    }
+    return v;
+  });
+}
+
+/**
+ * The closest of `candidates` to `word` by edit distance, if close enough to be a likely typo
+ * (distance <= max(1, a third of the word's length)); else undefined.
+ */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Number.POSITIVE_INFINITY;
+  const w = word.toLowerCase();
+  for (const c of candidates) {
+    const d = levenshtein(w, c.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
+  }
+  return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+/** Lists names for messages: `` `a`, `b`, `c` ``. */
+export function listNames(names: readonly string[]): string {
+  return names.map((n) => `\`${n}\``).join(', ');
+}
+
+/** One of a fixed set of strings, with "did you mean" on a near miss. */
+export function oneOf<const T extends readonly string[]>(values: T, what = 'one of') {
+  return z.unknown().transform((v, ctx): T[number] => {
+    if (typeof v !== 'string' || !values.includes(v)) {
+      const near = typeof v === 'string' ? didYouMean(v, values) : undefined;
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `expected ${what} ${listNames(values)}, got ${show(v)}` +
+          (near ? ` (did you mean \`${near}\`?)` : ''),
+      });
+      return z.NEVER;
+    }
+    return v as T[number];
+  });
+}

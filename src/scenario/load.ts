@@ -1,0 +1,394 @@
+/**
+ * Loading scenario files: YAML (or JSON, by extension) -> overrides -> sweep expansion ->
+ * validation of every variant -> ResolvedScenario. Every problem in a file is collected and
+ * reported at once (ScenarioError), each as `FILE: path: expected ..., got ...`, with the line
+ * in the file where it can be found.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { registryCatalog } from './balancer-catalog.js';
+import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
+import { isMapping, type SchemaContext } from './schema/common.js';
+import { type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
+import { type BalancerCatalog, crossCheck, type ParsedScenario, scenarioSchema } from './schema.js';
+import {
+  applyOverrides,
+  expandSweep,
+  type PathSegment,
+  parseAssignment,
+  parsePath,
+  pathToString,
+  setAtPath,
+} from './sweep.js';
+import {
+  DEFAULT_VARIANT_LABEL,
+  type ResolvedScenario,
+  type ScenarioConfig,
+  type ScenarioOverrides,
+  type Variant,
+} from './types.js';
+
+export interface LoadOptions {
+  /** Balancer names and option schemas. @default the data plane's registry */
+  readonly catalog?: BalancerCatalog;
+  /** How the file is named in messages. @default the path as given */
+  readonly displayName?: string;
+}
+
+/** A parsed (not yet validated) scenario text with a way to find a path's line. */
+interface RawDocument {
+  readonly raw: unknown;
+  readonly problems: ScenarioProblem[];
+  lineOf(path: readonly PropertyKey[]): number | undefined;
+}
+
+function isJsonFile(file: string): boolean {
+  return path.extname(file).toLowerCase() === '.json';
+}
+
+/** Parses YAML (or JSON) text, keeping source positions for messages. */
+function parseText(text: string, display: string, json: boolean): RawDocument {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems: ScenarioProblem[] = [];
+  let raw: unknown;
+  if (json) {
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      problems.push({
+        file: display,
+        path: '',
+        message: `expected valid JSON, got an error: ${e instanceof Error ? e.message : String(e)}`,
+      });
+    }
+  } else {
+    for (const err of doc.errors) {
+      const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
+      problems.push({
+        file: display,
+        path: '',
+        message: `expected valid YAML, got: ${err.message.split('\n')[0]}`,
+        line,
+      });
+    }
+    if (problems.length === 0) raw = doc.toJS({ maxAliasCount: 1000 });
+  }
+  const lineAt = (offset: number | undefined) =>
+    offset === undefined ? undefined : lineCounter.linePos(offset).line;
+  const lineOf = (p: readonly PropertyKey[]): number | undefined => {
+    if (doc.errors.length > 0) return undefined;
+    let node: unknown = doc.contents;
+    let line = lineAt((node as Node | null)?.range?.[0]);
+    for (const seg of p) {
+      if (isMap(node)) {
+        const pair = node.items.find(
+          (it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(seg),
+        );
+        if (pair === undefined) return line;
+        line = lineAt((pair.key as Node).range?.[0]) ?? line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof seg === 'number') {
+        const item = node.items[seg];
+        if (item === undefined) return line;
+        node = item;
+        line = lineAt((node as Node).range?.[0]) ?? line;
+      } else return line;
+    }
+    return line;
+  };
+  return { raw, problems, lineOf };
+}
+
+function readDocument(file: string, display: string): RawDocument {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return {
+      raw: undefined,
+      problems: [
+        {
+          file: display,
+          path: '',
+          message: `expected a readable scenario file, got ${code ?? String(e)}`,
+        },
+      ],
+      lineOf: () => undefined,
+    };
+  }
+  return parseText(text, display, isJsonFile(file));
+}
+
+/** Default scenario name from a file name: base name without extension, made safe. */
+function nameFromFile(file: string | undefined): string {
+  if (file === undefined) return 'scenario';
+  const base = path.basename(file, path.extname(file)).replace(/[^A-Za-z0-9._-]/g, '-');
+  return /^[A-Za-z0-9]/.test(base) ? base : `s${base}`;
+}
+
+function startsWith(p: readonly PropertyKey[], prefix: readonly PathSegment[]): boolean {
+  if (prefix.length > p.length) return false;
+  return prefix.every((seg, i) => String(p[i]) === String(seg));
+}
+
+/** Validates one variant's raw content; returns its config or its problems. */
+function validateVariant(
+  raw: unknown,
+  ctx: SchemaContext,
+  catalog: BalancerCatalog,
+  defaultName: string,
+): { config?: ScenarioConfig; problems: RawProblem[] } {
+  const r = safeParse(scenarioSchema(ctx, catalog), raw);
+  if (!r.success) return { problems: toRawProblems(r.error.issues) };
+  const { sweep: _sweep, ...parsed } = r.data;
+  const { problems, scenario } = crossCheck(parsed as ParsedScenario);
+  if (problems.length > 0) return { problems };
+  return {
+    config: { ...scenario, name: scenario.name ?? defaultName } as ScenarioConfig,
+    problems: [],
+  };
+}
+
+/**
+ * Resolves raw scenario content (already parsed from YAML/JSON). Throws ScenarioError with
+ * every problem found.
+ */
+export function resolveScenario(
+  raw: unknown,
+  options: LoadOptions & {
+    /** Absolute path of the file (for relative file names and the default name). */
+    readonly file?: string;
+    readonly overrides?: ScenarioOverrides;
+    /** Line lookup for messages. */
+    readonly lineOf?: (path: readonly PropertyKey[]) => number | undefined;
+    /** Reads files referenced by the scenario. @default fs.readFileSync as UTF-8 */
+    readonly readFile?: (file: string) => string;
+  } = {},
+): ResolvedScenario {
+  const display = options.displayName ?? options.file ?? '<inline>';
+  const catalog = options.catalog ?? registryCatalog();
+  const lineOf = options.lineOf ?? (() => undefined);
+  const problems: ScenarioProblem[] = [];
+  const problem = (p: readonly PropertyKey[], message: string, line = lineOf(p)) =>
+    problems.push(
+      line === undefined
+        ? { file: display, path: formatPath(p), message }
+        : { file: display, path: formatPath(p), message, line },
+    );
+
+  if (!isMapping(raw)) {
+    problem(
+      [],
+      `expected a mapping of scenario keys (name, duration, deployment, ...), got ${raw === undefined || raw === null ? 'an empty file' : `\`${JSON.stringify(raw)}\``}`,
+    );
+    throw new ScenarioError(problems);
+  }
+
+  // Overrides (CLI): --set assignments, then --seed / --replications, on the raw content.
+  const ov = options.overrides ?? {};
+  const setPaths: PathSegment[][] = [];
+  let content: Record<string, unknown>;
+  try {
+    content = applyOverrides(raw, ov.set ?? []);
+    for (const a of ov.set ?? []) setPaths.push(parseAssignment(a).path);
+  } catch (e) {
+    problem([], `--set: ${e instanceof Error ? e.message : String(e)}`, undefined);
+    throw new ScenarioError(problems);
+  }
+  if (ov.seed !== undefined) setAtPath(content, ['seed'], ov.seed);
+  if (ov.replications !== undefined) setAtPath(content, ['replications'], ov.replications);
+
+  // Sweep: canonical path -> values, validated for shape here; values are validated per variant.
+  const { sweep: rawSweep, ...base } = content;
+  const sweep: [string, PathSegment[], unknown[]][] = [];
+  if (rawSweep !== undefined) {
+    if (!isMapping(rawSweep)) {
+      problem(
+        ['sweep'],
+        `expected a mapping of key paths to lists of values, got \`${JSON.stringify(rawSweep)}\``,
+      );
+    } else {
+      for (const [key, values] of Object.entries(rawSweep)) {
+        let p: PathSegment[] | undefined;
+        try {
+          p = parsePath(key);
+        } catch (e) {
+          problem(['sweep', key], e instanceof Error ? e.message : String(e));
+        }
+        if (p !== undefined && (p[0] === 'sweep' || p[0] === 'name')) {
+          problem(
+            ['sweep', key],
+            `expected a key path other than \`${String(p[0])}\`, got \`${key}\``,
+          );
+          p = undefined;
+        }
+        if (!Array.isArray(values) || values.length === 0) {
+          problem(
+            ['sweep', key],
+            `expected a non-empty list of values, got \`${JSON.stringify(values)}\``,
+          );
+        } else if (p !== undefined) sweep.push([pathToString(p), p, values]);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ScenarioError(problems);
+
+  const file = options.file === undefined ? undefined : path.resolve(options.file);
+  const ctx: SchemaContext = {
+    baseDir: file === undefined ? process.cwd() : path.dirname(file),
+    readFile: options.readFile ?? ((f) => fs.readFileSync(f, 'utf8')),
+  };
+  let rawVariants: ReturnType<typeof expandSweep>;
+  try {
+    rawVariants = expandSweep(base, sweep, DEFAULT_VARIANT_LABEL);
+  } catch (e) {
+    problem(['sweep'], e instanceof Error ? e.message : String(e));
+    throw new ScenarioError(problems);
+  }
+
+  // Validate every variant; a problem seen in every variant is reported once, plainly; one seen
+  // only in some names the first variant it appeared in.
+  const defaultName = nameFromFile(options.file);
+  const seen = new Map<string, { p: RawProblem; count: number; firstLabel: string }>();
+  const variants: Variant[] = [];
+  for (const rv of rawVariants) {
+    const r = validateVariant(rv.raw, ctx, catalog, defaultName);
+    for (const p of r.problems) {
+      const key = `${formatPath(p.path)}\u0000${p.message}`;
+      const e = seen.get(key);
+      if (e === undefined) seen.set(key, { p, count: 1, firstLabel: rv.label });
+      else e.count++;
+    }
+    if (r.config !== undefined) {
+      variants.push({ index: rv.index, label: rv.label, params: rv.params, scenario: r.config });
+    }
+  }
+  for (const { p, count, firstLabel } of seen.values()) {
+    const swept = sweep.find(([, sp]) => startsWith(p.path, sp));
+    const fromSet = setPaths.some((sp) => startsWith(p.path, sp));
+    let message = p.message;
+    if (count < rawVariants.length) message += ` (in sweep variant ${firstLabel})`;
+    if (fromSet) message += ' (from --set)';
+    const line = swept !== undefined ? lineOf(['sweep', swept[0]]) : lineOf(p.path);
+    problem(p.path, message, line);
+  }
+  if (problems.length > 0) throw new ScenarioError(problems);
+
+  const first = (variants[0] as Variant).scenario;
+  const sweepOut: Record<string, readonly unknown[]> = {};
+  for (const [text, , values] of sweep) sweepOut[text] = values;
+  return { ...first, file, sweep: sweepOut, variants };
+}
+
+/**
+ * Loads, validates and resolves a scenario file (YAML, or JSON when it ends in `.json`).
+ * Throws ScenarioError carrying every problem found in the file.
+ */
+export function loadScenarioFile(
+  file: string,
+  overrides?: ScenarioOverrides,
+  options: LoadOptions = {},
+): ResolvedScenario {
+  const display = options.displayName ?? file;
+  const doc = readDocument(file, display);
+  if (doc.problems.length > 0) throw new ScenarioError(doc.problems);
+  return resolveScenario(doc.raw, {
+    ...options,
+    displayName: display,
+    file,
+    lineOf: doc.lineOf,
+    ...(overrides === undefined ? {} : { overrides }),
+  });
+}
+
+/** Parses scenario text (for tests and tools that hold the text). */
+export function loadScenarioText(
+  text: string,
+  options: LoadOptions & {
+    readonly file?: string;
+    readonly json?: boolean;
+    readonly overrides?: ScenarioOverrides;
+  } = {},
+): ResolvedScenario {
+  const display = options.displayName ?? options.file ?? '<inline>';
+  const doc = parseText(
+    text,
+    display,
+    options.json ?? (options.file !== undefined && isJsonFile(options.file)),
+  );
+  if (doc.problems.length > 0) throw new ScenarioError(doc.problems);
+  return resolveScenario(doc.raw, { ...options, displayName: display, lineOf: doc.lineOf });
+}
+
+export interface ValidationResult {
+  readonly ok: boolean;
+  /** Every problem of every file, in file order. */
+  readonly problems: readonly ScenarioProblem[];
+  /** The scenarios that validated, by file. */
+  readonly scenarios: ReadonlyMap<string, ResolvedScenario>;
+}
+
+/** Validates several files, collecting every problem of every file (for `lbsim validate`). */
+export function validateScenarioFiles(
+  files: readonly string[],
+  overrides?: ScenarioOverrides,
+  options: Omit<LoadOptions, 'displayName'> = {},
+): ValidationResult {
+  const problems: ScenarioProblem[] = [];
+  const scenarios = new Map<string, ResolvedScenario>();
+  for (const f of files) {
+    try {
+      scenarios.set(f, loadScenarioFile(f, overrides, options));
+    } catch (e) {
+      if (e instanceof ScenarioError) problems.push(...e.problems);
+      else throw e;
+    }
+  }
+  return { ok: problems.length === 0, problems, scenarios };
+}
+
+export interface ShippedScenario {
+  /** Path of the file (dir joined with its name). */
+  readonly file: string;
+  /** `name:` of the file, or its base name. */
+  readonly name: string;
+  /** `description:`, or the first comment line of the file, or ''. */
+  readonly description: string;
+}
+
+/** Lists the scenario files (.yaml, .yml, .json) of a folder, sorted by file name. */
+export function listShippedScenarios(dir: string): ShippedScenario[] {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((f) => /\.(ya?ml|json)$/i.test(f))
+    .sort()
+    .map((f) => {
+      const file = path.join(dir, f);
+      let name = nameFromFile(file);
+      let description = '';
+      try {
+        const text = fs.readFileSync(file, 'utf8');
+        const doc = parseText(text, f, isJsonFile(f));
+        if (isMapping(doc.raw)) {
+          if (typeof doc.raw.name === 'string') name = doc.raw.name;
+          if (typeof doc.raw.description === 'string')
+            description = doc.raw.description.trim().split('\n')[0] ?? '';
+        }
+        if (description === '') {
+          const c = /^\s*#\s*(.+)$/m.exec(text);
+          description = c?.[1]?.trim() ?? '';
+        }
+      } catch {
+        // Listed anyway; `lbsim validate` says what is wrong with it.
+      }
+      return { file, name, description };
+    });
+}

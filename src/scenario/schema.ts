@@ -1,0 +1,223 @@
+/**
+ * The scenario file schema (zod): the root object, the `balancers:` list validated against the
+ * balancer registry, and the checks that span sections. Sections are in ./schema/sections.ts,
+ * distributions in ./schema/distribution.ts, defaults in ./schema/defaults.ts.
+ */
+import { z } from 'zod';
+import { didYouMean, duration, integer, listNames } from '../schema/fields.js';
+import { formatDuration } from '../schema/units.js';
+import { isMapping, type SchemaContext, strict } from './schema/common.js';
+import { DEFAULTS } from './schema/defaults.js';
+import { parseInto, type RawProblem } from './schema/issues.js';
+import {
+  churnSchema,
+  clusterSchema,
+  deploymentSchema,
+  kubeProxySchema,
+  networkSchema,
+  outputSchema,
+  propagationSchema,
+  serviceSchema,
+  workloadSchema,
+} from './schema/sections.js';
+import type { ResolvedBalancer, ScenarioConfig } from './types.js';
+
+export type { SchemaContext } from './schema/common.js';
+export { DEFAULTS } from './schema/defaults.js';
+
+/**
+ * What the schema needs to know of the balancers: their names and each one's options schema
+ * (the registry descriptor's strict zod schema; its output is the resolved options).
+ */
+export interface BalancerCatalog {
+  readonly names: readonly string[];
+  /** The options schema of `name`, or undefined when there is no such balancer. */
+  options(name: string): z.ZodType | undefined;
+}
+
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/** One `balancers:` entry: `name`, or `{name, label?, ...options}`. */
+function balancerEntry(catalog: BalancerCatalog) {
+  return z.unknown().transform((v, c): ResolvedBalancer => {
+    let name: unknown;
+    let label: unknown;
+    let rest: Record<string, unknown> = {};
+    if (typeof v === 'string') name = v;
+    else if (isMapping(v)) ({ name, label, ...rest } = v);
+    else {
+      c.addIssue({
+        code: 'custom',
+        message: `expected a balancer name or {name: ..., <options>}, got \`${JSON.stringify(v)}\``,
+      });
+      return z.NEVER;
+    }
+    const where = typeof v === 'string' ? [] : ['name'];
+    if (typeof name !== 'string' || !catalog.names.includes(name)) {
+      const near = typeof name === 'string' ? didYouMean(name, catalog.names) : undefined;
+      c.addIssue({
+        code: 'custom',
+        path: where,
+        message:
+          `expected a balancer name, one of ${listNames(catalog.names)}, got \`${name === undefined ? 'nothing' : String(name)}\`` +
+          (near ? ` (did you mean \`${near}\`?)` : ''),
+      });
+      return z.NEVER;
+    }
+    if (label !== undefined && (typeof label !== 'string' || !NAME_RE.test(label))) {
+      c.addIssue({
+        code: 'custom',
+        path: ['label'],
+        message: `expected a label of letters, digits, \`.\`, \`_\` or \`-\`, got \`${JSON.stringify(label)}\``,
+      });
+      return z.NEVER;
+    }
+    const schema = catalog.options(name) as z.ZodType;
+    const options = parseInto(schema, rest, c);
+    if (options === undefined) return z.NEVER;
+    return {
+      name,
+      label: (label as string | undefined) ?? name,
+      options: options as Record<string, unknown>,
+    };
+  });
+}
+
+/** The root schema; `name` may be absent (the loader defaults it to the file's base name). */
+export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
+  return strict({
+    name: z
+      .string()
+      .regex(NAME_RE, {
+        error: (iss) =>
+          `expected a name of letters, digits, \`.\`, \`_\` or \`-\` (it names the output folder), got \`${String(iss.input)}\``,
+      })
+      .optional(),
+    description: z.string().default(DEFAULTS.description),
+    duration: duration({ positive: true }).default(DEFAULTS.duration),
+    warmup: duration().default(DEFAULTS.warmup),
+    seed: integer({ min: 0, max: 2 ** 32 - 1 }).default(DEFAULTS.seed),
+    replications: integer({ min: 1, max: 100000 }).default(DEFAULTS.replications),
+    output: outputSchema.prefault({}),
+    cluster: clusterSchema.prefault({}),
+    network: networkSchema.prefault({}),
+    deployment: deploymentSchema(ctx).prefault({}),
+    service: serviceSchema.prefault({}),
+    workload: workloadSchema(ctx).prefault({}),
+    churn: churnSchema.default([]),
+    propagation: propagationSchema(ctx).prefault({}),
+    kubeProxy: kubeProxySchema.prefault({}),
+    balancers: z
+      .array(balancerEntry(catalog))
+      .min(1)
+      .prefault([...DEFAULTS.balancers]),
+    // Removed by the loader before validation (see load.ts); listed so that a misspelt
+    // `sweeps:` gets "did you mean `sweep`".
+    sweep: z.unknown().optional(),
+  });
+}
+
+/** Output of the root schema: a ScenarioConfig whose name may still be missing. */
+export type ParsedScenario = Omit<ScenarioConfig, 'name'> & { readonly name?: string | undefined };
+
+/**
+ * Checks that span sections, on a parsed scenario. Returns problems (paths as segments) and
+ * the scenario with defaults that depend on other sections filled in.
+ */
+export function crossCheck(s: ParsedScenario): {
+  problems: RawProblem[];
+  scenario: ParsedScenario;
+} {
+  const problems: RawProblem[] = [];
+  const add = (path: PropertyKey[], message: string) => problems.push({ path, message });
+  const nodes = s.cluster.nodes;
+  const dur = formatDuration(s.duration);
+  if (s.warmup >= s.duration) {
+    add(['warmup'], `expected a duration < duration (${dur}), got \`${formatDuration(s.warmup)}\``);
+  }
+  if (s.output.window > s.duration) {
+    add(
+      ['output', 'window'],
+      `expected a duration <= duration (${dur}), got \`${formatDuration(s.output.window)}\``,
+    );
+  }
+  const placement = s.workload.clients.placement;
+  if (placement !== 'even' && placement.weights.length !== nodes) {
+    add(
+      ['workload', 'clients', 'placement', 'weights'],
+      `expected ${nodes} weights (one per node, cluster.nodes), got ${placement.weights.length}`,
+    );
+  }
+  const ext = s.workload.clients.external.nodes;
+  ext?.forEach((n, i) => {
+    if (n >= nodes) {
+      add(
+        ['workload', 'clients', 'external', 'nodes', i],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${n}\``,
+      );
+    }
+  });
+  s.churn.forEach((c, i) => {
+    if (c.type !== 'crash' && c.at > s.duration) {
+      add(
+        ['churn', i, 'at'],
+        `expected a time <= duration (${dur}), got \`${formatDuration(c.at)}\``,
+      );
+    }
+    if (c.type === 'node-failure' && c.node >= nodes) {
+      add(
+        ['churn', i, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${c.node}\``,
+      );
+    }
+    if (c.type === 'crash' && c.until !== null && c.until < c.from) {
+      add(
+        ['churn', i, 'until'],
+        `expected a time >= from (${formatDuration(c.from)}), got \`${formatDuration(c.until)}\``,
+      );
+    }
+  });
+  const a = s.workload.arrivals;
+  if (a.process === 'diurnal' && a.maxRate < a.minRate) {
+    add(
+      ['workload', 'arrivals', 'maxRate'],
+      `expected a rate >= minRate (${a.minRate}), got \`${a.maxRate}\``,
+    );
+  }
+  if (a.process === 'piecewise') {
+    a.points.forEach((p, i) => {
+      const prev = a.points[i - 1];
+      if (prev !== undefined && p.at < prev.at) {
+        add(
+          ['workload', 'arrivals', 'points', i, 'at'],
+          `expected ascending times (>= ${formatDuration(prev.at)}), got \`${formatDuration(p.at)}\``,
+        );
+      }
+    });
+    if (a.points.every((p) => p.rate === 0)) {
+      add(['workload', 'arrivals', 'points'], 'expected some rate > 0, got all 0');
+    }
+  }
+  const rb = s.workload.retries.backoff;
+  if (rb.max < rb.initial) {
+    add(
+      ['workload', 'retries', 'backoff', 'max'],
+      `expected a duration >= initial (${formatDuration(rb.initial)}), got \`${formatDuration(rb.max)}\``,
+    );
+  }
+  const seen = new Map<string, number>();
+  s.balancers.forEach((b, i) => {
+    const first = seen.get(b.label);
+    if (first !== undefined) {
+      add(
+        ['balancers', i],
+        `expected a unique label (balancers[${first}] is also \`${b.label}\`; add \`label: ...\` to tell them apart), got \`${b.label}\` again`,
+      );
+    } else seen.set(b.label, i);
+  });
+  let scenario = s;
+  if (a.process === 'diurnal' && a.period === 0) {
+    scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
+  }
+  return { problems, scenario };
+}

@@ -1,0 +1,331 @@
+/**
+ * Schemas of the scenario's sections. Each is strict (unknown keys are errors), fills in its
+ * defaults (DEFAULTS, defaults.ts) and outputs the resolved types of ../types.ts. Cross-field
+ * checks that need several sections (a node index against cluster.nodes...) are in ../schema.ts.
+ */
+import * as path from 'node:path';
+import { z } from 'zod';
+import { ERROR_KIND_NAMES } from '../../dataplane/types.js';
+import {
+  boolean,
+  duration,
+  fraction,
+  integer,
+  intOrPercent,
+  number,
+  oneOf,
+} from '../../schema/fields.js';
+import type {
+  ResolvedArrivals,
+  ResolvedChurn,
+  ResolvedClients,
+  ResolvedConnections,
+  ResolvedDeployment,
+  RetryableErrorKind,
+} from '../types.js';
+import { type SchemaContext, shorthand, strict } from './common.js';
+import { DEFAULTS } from './defaults.js';
+import { distribution } from './distribution.js';
+import { readValuesColumn } from './values-file.js';
+
+const seconds = (dflt: number) => duration().default(dflt);
+
+export const outputSchema = strict({ window: duration({ positive: true }).default(1) });
+
+export const clusterSchema = strict({
+  nodes: integer({ min: 1, max: 5000 }).default(DEFAULTS.cluster.nodes),
+  podCidr: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, {
+      error: (iss) => `expected a CIDR such as \`10.244.0.0/16\`, got \`${String(iss.input)}\``,
+    })
+    .default(DEFAULTS.cluster.podCidr),
+  nodeCidrMaskSize: integer({ min: 8, max: 30 }).default(DEFAULTS.cluster.nodeCidrMaskSize),
+  ipReuse: oneOf(['sequential', 'random', 'lifo', 'never'] as const).default('sequential'),
+  otherServices: integer({ min: 0 }).default(DEFAULTS.cluster.otherServices),
+  endpointsPerOtherService: integer({ min: 0 }).default(DEFAULTS.cluster.endpointsPerOtherService),
+});
+
+export const networkSchema = strict({
+  rtt: seconds(DEFAULTS.network.rtt),
+  crossNodeRtt: duration().optional(),
+}).transform((n) => ({ rtt: n.rtt, crossNodeRtt: n.crossNodeRtt ?? n.rtt }));
+
+const readinessProbeSchema = strict({
+  enabled: boolean().default(true),
+  initialDelaySeconds: seconds(DEFAULTS.readinessProbe.initialDelaySeconds),
+  periodSeconds: duration({ positive: true }).default(DEFAULTS.readinessProbe.periodSeconds),
+  timeoutSeconds: duration({ positive: true }).default(DEFAULTS.readinessProbe.timeoutSeconds),
+  successThreshold: integer({ min: 1 }).default(DEFAULTS.readinessProbe.successThreshold),
+  failureThreshold: integer({ min: 1 }).default(DEFAULTS.readinessProbe.failureThreshold),
+});
+
+function podSchema(ctx: SchemaContext) {
+  const P = DEFAULTS.pod;
+  return strict({
+    concurrency: integer({ min: 1 }).default(P.concurrency),
+    queueLimit: z
+      .unknown()
+      .transform((v, c): number | null => {
+        if (v === 'unlimited' || v === null) return null;
+        if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+        c.addIssue({
+          code: 'custom',
+          message: `expected an integer >= 0 or \`unlimited\`, got \`${JSON.stringify(v)}\``,
+        });
+        return z.NEVER;
+      })
+      .default(null),
+    serviceTime: distribution(ctx).default(P.serviceTime),
+    slowStart: seconds(P.slowStart),
+    startup: distribution(ctx).default(P.startup),
+    appStartDelay: distribution(ctx).default(P.appStartDelay),
+    readinessProbe: readinessProbeSchema.prefault({}),
+    terminationGracePeriodSeconds: seconds(P.terminationGracePeriodSeconds),
+    preStop: strict({ sleep: seconds(0) }).prefault({}),
+    listenerCloseDelay: seconds(P.listenerCloseDelay),
+    onSigterm: oneOf(['drain', 'exit'] as const).default('drain'),
+    restartBackoff: strict({
+      initial: duration({ positive: true }).default(P.restartBackoff.initial),
+      max: duration({ positive: true }).default(P.restartBackoff.max),
+    }).prefault({}),
+  }).transform(({ preStop, ...rest }) => ({ ...rest, preStopSleep: preStop.sleep }));
+}
+
+export function deploymentSchema(ctx: SchemaContext) {
+  return strict({
+    replicas: integer({ min: 0 }).default(DEFAULTS.deployment.replicas),
+    maxSurge: intOrPercent().default(DEFAULTS.deployment.maxSurge),
+    maxUnavailable: intOrPercent().default(DEFAULTS.deployment.maxUnavailable),
+    minReadySeconds: seconds(0),
+    pod: podSchema(ctx).prefault({}),
+  }).superRefine((d, c) => {
+    // Kubernetes rejects a rolling update that can make no progress (validation.go:
+    // "may not be 0 when `maxSurge` is 0").
+    const zero = (v: { value: number }) => v.value === 0;
+    if (zero(d.maxSurge) && zero(d.maxUnavailable)) {
+      c.addIssue({
+        code: 'custom',
+        path: ['maxUnavailable'],
+        message: 'expected a value > 0 when maxSurge is 0, got `0`',
+      });
+    }
+  }) as unknown as z.ZodType<ResolvedDeployment>;
+}
+
+export const serviceSchema = strict({
+  sessionAffinity: oneOf(['None', 'ClientIP'] as const).default('None'),
+  sessionAffinityTimeoutSeconds: duration({ positive: true, max: 86400 }).default(
+    DEFAULTS.service.sessionAffinityTimeoutSeconds,
+  ),
+  externalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default('Cluster'),
+  internalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default('Cluster'),
+});
+
+function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
+  const rate = () => number({ positive: true });
+  const traceSchema = strict({
+    process: z.literal('trace'),
+    file: z.string(),
+    column: z.union([z.string(), z.number().int().min(0)]).optional(),
+    unit: duration({ positive: true }).default(1),
+    loop: boolean().default(false),
+  }).transform((t, c) => {
+    const file = path.resolve(ctx.baseDir, t.file);
+    let text: string;
+    try {
+      text = ctx.readFile(file);
+    } catch (e) {
+      c.addIssue({
+        code: 'custom',
+        path: ['file'],
+        message: `expected a readable CSV file of timestamps, got \`${t.file}\` (${e instanceof Error ? e.message : String(e)})`,
+      });
+      return z.NEVER;
+    }
+    const r = readValuesColumn(text, t.column ?? 0, t.unit);
+    if (!r.ok) {
+      c.addIssue({ code: 'custom', path: ['file'], message: `${t.file}: ${r.message}` });
+      return z.NEVER;
+    }
+    for (let i = 1; i < r.values.length; i++) {
+      if ((r.values[i] as number) < (r.values[i - 1] as number)) {
+        c.addIssue({
+          code: 'custom',
+          path: ['file'],
+          message: `${t.file}: expected ascending timestamps, got ${r.values[i]} after ${r.values[i - 1]} (value ${i + 1})`,
+        });
+        return z.NEVER;
+      }
+    }
+    return { process: 'trace' as const, file, times: r.values, loop: t.loop };
+  });
+  return z.discriminatedUnion('process', [
+    strict({ process: z.literal('poisson'), rate: rate() }),
+    strict({ process: z.literal('constant'), rate: rate() }),
+    strict({
+      process: z.literal('on-off'),
+      rate: rate(),
+      offRate: number({ min: 0 }).default(0),
+      on: distribution(ctx),
+      off: distribution(ctx),
+      within: oneOf(['poisson', 'constant'] as const).default('poisson'),
+    }),
+    strict({
+      process: z.literal('diurnal'),
+      minRate: number({ min: 0 }),
+      maxRate: rate(),
+      // 0 = "the scenario's duration", filled in by the root schema.
+      period: duration({ positive: true }).default(0),
+      phase: fraction().default(0),
+    }),
+    strict({
+      process: z.literal('piecewise'),
+      points: z.array(strict({ at: duration(), rate: number({ min: 0 }) })).min(1),
+    }),
+    traceSchema,
+    strict({
+      process: z.literal('closed-loop'),
+      users: integer({ min: 1 }),
+      thinkTime: distribution(ctx).default({ distribution: 'constant', value: 0 }),
+      rampUp: seconds(0),
+    }),
+  ]) as unknown as z.ZodType<ResolvedArrivals>;
+}
+
+const placementSchema = z.unknown().transform((v, c): ResolvedClients['placement'] => {
+  if (v === 'even') return 'even';
+  const weights = Array.isArray(v)
+    ? v
+    : v !== null && typeof v === 'object'
+      ? (v as { weights?: unknown }).weights
+      : undefined;
+  if (
+    Array.isArray(weights) &&
+    weights.length > 0 &&
+    weights.every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)) &&
+    weights.some((w) => (w as number) > 0)
+  ) {
+    return { weights: weights as number[] };
+  }
+  c.addIssue({
+    code: 'custom',
+    message: `expected \`even\` or {weights: [w0, w1, ...]} (one weight >= 0 per node), got \`${JSON.stringify(v)}\``,
+  });
+  return z.NEVER;
+});
+
+const clientsSchema = strict({
+  count: integer({ min: 1 }).default(DEFAULTS.clients.count),
+  location: oneOf(['in-cluster', 'external'] as const).default('in-cluster'),
+  placement: placementSchema.default('even'),
+  external: strict({
+    nodes: z
+      .union([z.literal('all'), z.array(z.number().int().min(0)).min(1)])
+      .default('all')
+      .transform((n) => (n === 'all' ? null : n)),
+    healthCheckInterval: duration({ positive: true }).default(
+      DEFAULTS.external.healthCheckInterval,
+    ),
+    healthyThreshold: integer({ min: 1 }).default(DEFAULTS.external.healthyThreshold),
+    unhealthyThreshold: integer({ min: 1 }).default(DEFAULTS.external.unhealthyThreshold),
+  }).prefault({}),
+});
+
+const C = DEFAULTS.connections;
+const connectionsSchema = shorthand(
+  'mode',
+  strict({
+    mode: oneOf(['per-request', 'keepalive', 'http2'] as const).default('per-request'),
+    poolSize: integer({ min: 1 }).default(C.poolSize),
+    maxRequestsPerConnection: integer({ min: 0 }).default(C.maxRequestsPerConnection),
+    maxLifetime: seconds(C.maxLifetime),
+    idleTimeout: seconds(C.idleTimeout),
+    maxConcurrentStreams: integer({ min: 1 }).default(C.maxConcurrentStreams),
+  }),
+) as unknown as z.ZodType<ResolvedConnections>;
+
+const RETRYABLE = ERROR_KIND_NAMES as readonly RetryableErrorKind[];
+const R = DEFAULTS.retries;
+const retriesSchema = strict({
+  count: integer({ min: 0, max: 100 }).default(R.count),
+  backoff: strict({
+    initial: seconds(R.backoff.initial),
+    max: seconds(R.backoff.max),
+    multiplier: number({ min: 1 }).default(R.backoff.multiplier),
+    jitter: fraction().default(R.backoff.jitter),
+  }).prefault({}),
+  on: z.array(oneOf(RETRYABLE)).default([...R.on]),
+});
+
+export function workloadSchema(ctx: SchemaContext) {
+  return strict({
+    arrivals: arrivalsSchema(ctx).prefault(DEFAULTS.arrivals),
+    clients: clientsSchema.prefault({}),
+    connections: connectionsSchema.prefault({}),
+    timeouts: strict({
+      connect: duration({ positive: true }).default(DEFAULTS.timeouts.connect),
+      request: seconds(DEFAULTS.timeouts.request),
+    }).prefault({}),
+    retries: retriesSchema.prefault({}),
+  });
+}
+
+const at = () => duration();
+const K = DEFAULTS.churn;
+export const churnSchema = z.array(
+  z.discriminatedUnion('type', [
+    strict({
+      type: z.literal('crash'),
+      mtbf: duration({ positive: true }),
+      action: oneOf(['restart', 'replace'] as const).default(K.crash.action),
+      from: seconds(K.crash.from),
+      until: duration().nullable().default(K.crash.until),
+    }),
+    strict({ type: z.literal('rollout'), at: at() }),
+    strict({ type: z.literal('scale'), at: at(), replicas: integer({ min: 0 }) }),
+    strict({
+      type: z.literal('kill'),
+      at: at(),
+      count: integer({ min: 1 }).default(K.kill.count),
+      action: oneOf(['restart', 'replace'] as const).default(K.kill.action),
+      graceful: boolean().default(K.kill.graceful),
+    }),
+    strict({
+      type: z.literal('node-failure'),
+      at: at(),
+      node: integer({ min: 0 }).default(K.nodeFailure.node),
+      tolerationSeconds: seconds(K.nodeFailure.tolerationSeconds),
+    }),
+  ]),
+) as unknown as z.ZodType<ResolvedChurn[]>;
+
+export function propagationSchema(ctx: SchemaContext) {
+  const P = DEFAULTS.propagation;
+  return strict({
+    watchDelay: distribution(ctx).default(P.watchDelay),
+    controllerDelay: distribution(ctx).default(P.controllerDelay),
+    batchPeriod: seconds(P.batchPeriod),
+    maxEndpointsPerSlice: integer({ min: 1, max: 1000 }).default(P.maxEndpointsPerSlice),
+  });
+}
+
+const KP = DEFAULTS.kubeProxy;
+const perChange = (d: { base: number; perChange: number }) =>
+  strict({ base: seconds(d.base), perChange: seconds(d.perChange) }).prefault({});
+export const kubeProxySchema = strict({
+  minSyncPeriod: seconds(KP.minSyncPeriod),
+  syncPeriod: duration({ positive: true }).default(KP.syncPeriod),
+  burstSyncs: integer({ min: 1 }).default(KP.burstSyncs),
+  partialSync: boolean().default(KP.partialSync),
+  syncCost: strict({
+    iptables: strict({
+      base: seconds(KP.syncCost.iptables.base),
+      perRule: seconds(KP.syncCost.iptables.perRule),
+      rulesPerService: number({ min: 0 }).default(KP.syncCost.iptables.rulesPerService),
+      rulesPerEndpoint: number({ min: 0 }).default(KP.syncCost.iptables.rulesPerEndpoint),
+    }).prefault({}),
+    ipvs: perChange(KP.syncCost.ipvs),
+    nftables: perChange(KP.syncCost.nftables),
+  }).prefault({}),
+});
