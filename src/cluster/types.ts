@@ -77,6 +77,12 @@ export interface PodLifecycleObserver {
   containerKilled(pod: PodId): void;
   /** The pod object is gone and its IP released (it may be reused by a later pod). */
   podDeleted(pod: PodId): void;
+  /**
+   * The pod's node failed: the pod vanished without sending anything (no reset). In-flight and
+   * queued requests get no answer (their clients time out); the pod never serves again. Optional
+   * (added for node failures; GroundTruth.isReachable(pod) is false from now on).
+   */
+  podUnreachable?(pod: PodId): void;
 }
 
 /**

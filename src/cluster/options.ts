@@ -1,0 +1,223 @@
+import { type Distribution, makeDistribution } from '../engine/distributions.js';
+import type { IntOrPercent } from '../schema/units.js';
+import type { IpReusePolicy } from './ip-allocator.js';
+
+/**
+ * Options of the cluster model (ground truth). Public types are all-optional with `@default`;
+ * `resolveClusterOptions` fills them from CLUSTER_DEFAULTS. Durations are seconds. Distribution
+ * fields take Distribution objects (the scenario builder calls makeDistribution on the file's
+ * specs). Defaults are Kubernetes' own (sources in docs/parts/cluster.md and /CALIBRATION.md).
+ */
+
+/** Readiness probe (core/v1 Probe). */
+export interface ReadinessProbeOptions {
+  /** false: no readiness probe; the kubelet reports the pod Ready as soon as its container runs. @default true */
+  enabled?: boolean;
+  /** @default 0 */
+  initialDelaySeconds?: number;
+  /** @default 10 */
+  periodSeconds?: number;
+  /** Kept for completeness: probes are answered at once (an app that hangs is not modelled). @default 1 */
+  timeoutSeconds?: number;
+  /** @default 1 */
+  successThreshold?: number;
+  /** @default 3 */
+  failureThreshold?: number;
+}
+
+export type ResolvedReadinessProbeOptions = Readonly<Required<ReadinessProbeOptions>>;
+
+/**
+ * What the application's readiness endpoint answers.
+ * - `listening`: 200 while the app listens (and `appReadyDelay` has passed since it started to).
+ * - `fail-on-sigterm`: as `listening`, but 503 from SIGTERM on (graceful-shutdown libraries such
+ *   as Spring Boot's readiness state do this).
+ */
+export type AppReadiness = 'listening' | 'fail-on-sigterm';
+
+export interface PodOptions {
+  /** Pending time: scheduling + sandbox + image pull + container start. @default lognormal median 1 s, p99 5 s (pod startup SLO p99 <= 5 s) */
+  startup?: Distribution;
+  /** From container start until the app listens. @default constant 0 */
+  appStartDelay?: Distribution;
+  /** From listening until the readiness endpoint answers 200 (warm-up). @default constant 0 */
+  appReadyDelay?: Distribution;
+  /** @default 'listening' */
+  appReadiness?: AppReadiness;
+  readinessProbe?: ReadinessProbeOptions;
+  /** @default 30 */
+  terminationGracePeriodSeconds?: number;
+  /** lifecycle.preStop sleep, seconds; 0 = no hook. @default 0 */
+  preStopSleep?: number;
+  /** SIGTERM -> the app closes its listener. @default 0 */
+  listenerCloseDelay?: number;
+  /** On SIGTERM the app drains in-flight work (`drain`) or exits at once (`exit`). @default 'drain' */
+  onSigterm?: 'drain' | 'exit';
+  /** CrashLoopBackOff: first delay and cap, seconds (kubelet: 10 s, 300 s). @default {initial: 10, max: 300} */
+  restartBackoff?: { initial?: number; max?: number };
+}
+
+export interface ResolvedPodOptions {
+  readonly startup: Distribution;
+  readonly appStartDelay: Distribution;
+  readonly appReadyDelay: Distribution;
+  readonly appReadiness: AppReadiness;
+  readonly readinessProbe: ResolvedReadinessProbeOptions;
+  readonly terminationGracePeriodSeconds: number;
+  readonly preStopSleep: number;
+  readonly listenerCloseDelay: number;
+  readonly onSigterm: 'drain' | 'exit';
+  readonly restartBackoff: { readonly initial: number; readonly max: number };
+}
+
+export interface DeploymentOptions {
+  /** metadata.name, prefix of pod names. @default 'app' */
+  name?: string;
+  /** Pod template labels = selector = the Service's selector. @default {app: 'app'} */
+  labels?: Readonly<Record<string, string>>;
+  /** @default 1 */
+  replicas?: number;
+  /** @default 25% */
+  maxSurge?: IntOrPercent;
+  /** @default 25% */
+  maxUnavailable?: IntOrPercent;
+  /** @default 0 */
+  minReadySeconds?: number;
+}
+
+export type ResolvedDeploymentOptions = Readonly<Required<DeploymentOptions>>;
+
+export interface ClusterOptions {
+  /** Number of nodes. @default 3 */
+  nodes?: number;
+  /** Cluster pod CIDR (kube-controller-manager --cluster-cidr). @default '10.244.0.0/16' */
+  podCidr?: string;
+  /** Each node's pod CIDR prefix (--node-cidr-mask-size). @default 24 */
+  nodeCidrMaskSize?: number;
+  /** IP reuse policy of each node's IPAM. @default 'sequential' (host-local) */
+  ipReuse?: IpReusePolicy;
+  /** kubelet maxPods. @default 110 */
+  maxPodsPerNode?: number;
+  /**
+   * A failed node is marked NotReady, and its pods' Ready condition set to False, this long
+   * after it failed (kube-controller-manager --node-monitor-grace-period). @default 40
+   */
+  nodeMonitorGracePeriod?: number;
+  /** Start with every replica Running and Ready (`steady`) or with none (`empty`). @default 'steady' */
+  initialState?: 'steady' | 'empty';
+  /**
+   * After its listener closes, a terminating app waits for the data plane's podDrained() (true)
+   * or exits at once (false: for runs without pod servers). @default true
+   */
+  awaitDrain?: boolean;
+  deployment?: DeploymentOptions;
+  pod?: PodOptions;
+}
+
+export interface ResolvedClusterOptions {
+  readonly nodes: number;
+  readonly podCidr: string;
+  readonly nodeCidrMaskSize: number;
+  readonly ipReuse: IpReusePolicy;
+  readonly maxPodsPerNode: number;
+  readonly nodeMonitorGracePeriod: number;
+  readonly initialState: 'steady' | 'empty';
+  readonly awaitDrain: boolean;
+  readonly deployment: ResolvedDeploymentOptions;
+  readonly pod: ResolvedPodOptions;
+}
+
+export const CLUSTER_DEFAULTS: ResolvedClusterOptions = {
+  nodes: 3,
+  podCidr: '10.244.0.0/16',
+  nodeCidrMaskSize: 24,
+  ipReuse: 'sequential',
+  maxPodsPerNode: 110,
+  nodeMonitorGracePeriod: 40,
+  initialState: 'steady',
+  awaitDrain: true,
+  deployment: {
+    name: 'app',
+    labels: { app: 'app' },
+    replicas: 1,
+    maxSurge: { kind: 'percent', value: 25 },
+    maxUnavailable: { kind: 'percent', value: 25 },
+    minReadySeconds: 0,
+  },
+  pod: {
+    startup: makeDistribution({ distribution: 'lognormal', median: 1, p99: 5 }),
+    appStartDelay: makeDistribution({ distribution: 'constant', value: 0 }),
+    appReadyDelay: makeDistribution({ distribution: 'constant', value: 0 }),
+    appReadiness: 'listening',
+    readinessProbe: {
+      enabled: true,
+      initialDelaySeconds: 0,
+      periodSeconds: 10,
+      timeoutSeconds: 1,
+      successThreshold: 1,
+      failureThreshold: 3,
+    },
+    terminationGracePeriodSeconds: 30,
+    preStopSleep: 0,
+    listenerCloseDelay: 0,
+    onSigterm: 'drain',
+    restartBackoff: { initial: 10, max: 300 },
+  },
+};
+
+/** Fills every omitted option from CLUSTER_DEFAULTS and checks ranges (errors name the field). */
+export function resolveClusterOptions(o: ClusterOptions = {}): ResolvedClusterOptions {
+  const d = CLUSTER_DEFAULTS;
+  const p = o.pod ?? {};
+  const probe = { ...d.pod.readinessProbe, ...(p.readinessProbe ?? {}) };
+  const r: ResolvedClusterOptions = {
+    nodes: o.nodes ?? d.nodes,
+    podCidr: o.podCidr ?? d.podCidr,
+    nodeCidrMaskSize: o.nodeCidrMaskSize ?? d.nodeCidrMaskSize,
+    ipReuse: o.ipReuse ?? d.ipReuse,
+    maxPodsPerNode: o.maxPodsPerNode ?? d.maxPodsPerNode,
+    nodeMonitorGracePeriod: o.nodeMonitorGracePeriod ?? d.nodeMonitorGracePeriod,
+    initialState: o.initialState ?? d.initialState,
+    awaitDrain: o.awaitDrain ?? d.awaitDrain,
+    deployment: { ...d.deployment, ...(o.deployment ?? {}) },
+    pod: {
+      startup: p.startup ?? d.pod.startup,
+      appStartDelay: p.appStartDelay ?? d.pod.appStartDelay,
+      appReadyDelay: p.appReadyDelay ?? d.pod.appReadyDelay,
+      appReadiness: p.appReadiness ?? d.pod.appReadiness,
+      readinessProbe: probe,
+      terminationGracePeriodSeconds:
+        p.terminationGracePeriodSeconds ?? d.pod.terminationGracePeriodSeconds,
+      preStopSleep: p.preStopSleep ?? d.pod.preStopSleep,
+      listenerCloseDelay: p.listenerCloseDelay ?? d.pod.listenerCloseDelay,
+      onSigterm: p.onSigterm ?? d.pod.onSigterm,
+      restartBackoff: { ...d.pod.restartBackoff, ...(p.restartBackoff ?? {}) },
+    },
+  };
+  const bad = (path: string, expected: string, got: unknown): never => {
+    throw new RangeError(`${path}: expected ${expected}, got \`${String(got)}\``);
+  };
+  if (!Number.isInteger(r.nodes) || r.nodes < 1) bad('cluster.nodes', 'an integer >= 1', r.nodes);
+  if (!Number.isInteger(r.deployment.replicas) || r.deployment.replicas < 0) {
+    bad('deployment.replicas', 'an integer >= 0', r.deployment.replicas);
+  }
+  if (!(probe.periodSeconds > 0))
+    bad('readinessProbe.periodSeconds', 'a number > 0', probe.periodSeconds);
+  if (!(probe.successThreshold >= 1))
+    bad('readinessProbe.successThreshold', 'an integer >= 1', probe.successThreshold);
+  if (!(probe.failureThreshold >= 1))
+    bad('readinessProbe.failureThreshold', 'an integer >= 1', probe.failureThreshold);
+  if (!(r.pod.terminationGracePeriodSeconds >= 0)) {
+    bad('pod.terminationGracePeriodSeconds', 'a number >= 0', r.pod.terminationGracePeriodSeconds);
+  }
+  if (
+    !(r.pod.restartBackoff.initial > 0 && r.pod.restartBackoff.max >= r.pod.restartBackoff.initial)
+  ) {
+    bad(
+      'pod.restartBackoff',
+      'initial > 0 and max >= initial',
+      JSON.stringify(r.pod.restartBackoff),
+    );
+  }
+  return r;
+}
