@@ -270,12 +270,12 @@ const AS241_F = [
 
 /**
  * Complementary error function to ~1e-15 relative accuracy: the everywhere-convergent series
- * erf(x) = 2/sqrt(pi) e^{-x^2} sum 2^n x^{2n+1} / (2n+1)!! for |x| < 2.5, the continued fraction
- * of erfc (Abramowitz & Stegun 7.1.14) beyond.
+ * erf(x) = 2/sqrt(pi) e^{-x^2} sum 2^n x^{2n+1} / (2n+1)!! for |x| < 1.5, the continued fraction
+ * of erfc (Abramowitz & Stegun 7.1.14) beyond (120 terms: converged to 1e-16 from x = 1.5).
  */
 export function erfc(x: number): number {
   if (x < 0) return 2 - erfc(-x);
-  if (x < 2.5) {
+  if (x < 1.5) {
     let term = x;
     let sum = x;
     for (let n = 1; n < 200; n++) {
@@ -286,9 +286,9 @@ export function erfc(x: number): number {
     return 1 - (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x) * sum;
   }
   // erfc(x) = e^{-x^2}/sqrt(pi) * 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + ...))))),
-  // evaluated bottom-up with enough terms for x >= 2.5.
+  // evaluated bottom-up.
   let f = x;
-  for (let k = 60; k >= 1; k--) f = x + k / 2 / f;
+  for (let k = 120; k >= 1; k--) f = x + k / 2 / f;
   return Math.exp(-x * x) / Math.sqrt(Math.PI) / f;
 }
 
