@@ -1,0 +1,160 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JOB_KEY, TABLES, type TableName } from '../output/columns.js';
+import { SyncTextWriter, writeFileAtomic } from '../output/files.js';
+import { csvLine } from '../output/format.js';
+import { runMetadata } from '../output/run-info.js';
+import type { ResolvedScenario } from '../scenario/types.js';
+import { type PlanOptions, planJobs, type ScenarioJobs, sweepValue } from './jobs.js';
+import { type JobSpec, partFileName, type WorkerResult, type WorkerTask } from './protocol.js';
+
+/** Runs one task somewhere (a worker thread, or in-process in tests). Never rejects. */
+export type JobExecutor = (task: WorkerTask) => Promise<WorkerResult>;
+
+/** Options of runBatch. */
+export interface BatchOptions extends PlanOptions {
+  /** Output root: each scenario writes DIR/<scenario name>/. */
+  outDir: string;
+  executor: JobExecutor;
+  /** Model module URL passed to workers; undefined = the production model. */
+  model?: string;
+  /** Called as each job ends, in completion order. */
+  onJobDone?: (job: JobSpec, result: WorkerResult) => void;
+  /** Recorded in run.json (e.g. the command line). */
+  command?: readonly string[];
+  /** Worker threads used, recorded in run.json. */
+  threads?: number;
+}
+
+export interface BatchResult {
+  readonly jobs: readonly JobSpec[];
+  readonly results: readonly WorkerResult[];
+  readonly failed: number;
+  /** Output directory of each scenario, in input order. */
+  readonly dirs: readonly string[];
+  readonly wallSeconds: number;
+}
+
+/** Header of `table` in a scenario's output: summary.csv gets the swept keys after `variant`. */
+export function tableHeader(table: TableName, sweepKeys: readonly string[]): string[] {
+  const cols: string[] = [...TABLES[table]];
+  if (table === 'summary' && sweepKeys.length > 0) cols.splice(2, 0, ...sweepKeys);
+  return cols;
+}
+
+function taskFor(job: JobSpec, plan: ScenarioJobs, partDir: string, model?: string): WorkerTask {
+  const key: (string | number)[] = [job.scenario, job.variant, job.balancer.label, job.replication];
+  const variant = plan.scenario.variants[job.variant];
+  const sweep = plan.sweepKeys.map((k) => sweepValue(variant?.params[k]));
+  const summaryKey = [key[0], key[1], ...sweep, key[2], key[3]] as (string | number)[];
+  return model === undefined
+    ? { job, partDir, key, summaryKey }
+    : { job, partDir, key, summaryKey, model };
+}
+
+/**
+ * Runs every job of the scenarios, then assembles each scenario's CSVs: the job's part files
+ * concatenated in job order (variant, balancer, replication) under one header, written to a
+ * temporary name and renamed, so output bytes never depend on the number of threads or the
+ * order in which jobs finish. A failed job contributes no rows; the others complete.
+ */
+export async function runBatch(
+  scenarios: readonly ResolvedScenario[],
+  options: BatchOptions,
+): Promise<BatchResult> {
+  const started = Date.now();
+  if (JOB_KEY.length !== 4) throw new Error('job key changed: update the runner');
+  const plans = planJobs(scenarios, options);
+  const names = new Set<string>();
+  for (const p of plans) {
+    if (names.has(p.scenario.name)) {
+      throw new Error(`two scenarios are named ${p.scenario.name}: their outputs would collide`);
+    }
+    names.add(p.scenario.name);
+  }
+  const dirs: string[] = [];
+  const partDirs: string[] = [];
+  for (const p of plans) {
+    const dir = path.resolve(options.outDir, p.scenario.name);
+    fs.mkdirSync(dir, { recursive: true });
+    dirs.push(dir);
+    partDirs.push(fs.mkdtempSync(path.join(dir, '.parts-')));
+  }
+  try {
+    const promises: Promise<WorkerResult>[] = [];
+    plans.forEach((plan, s) => {
+      for (const job of plan.jobs) {
+        const task = taskFor(job, plan, partDirs[s] as string, options.model);
+        promises.push(
+          options.executor(task).then((result) => {
+            options.onJobDone?.(job, result);
+            return result;
+          }),
+        );
+      }
+    });
+    const results = await Promise.all(promises);
+    const byId = new Map(results.map((r) => [r.id, r]));
+    const wallSeconds = (Date.now() - started) / 1000;
+    plans.forEach((plan, s) => {
+      assemble(plan, partDirs[s] as string, dirs[s] as string, byId);
+      const meta = runMetadata({
+        scenario: plan.scenario,
+        jobs: plan.jobs.map((j) => jobRecord(j, byId.get(j.id))),
+        startedAt: new Date(started).toISOString(),
+        wallSeconds,
+        command: options.command,
+        threads: options.threads,
+        shard: options.shard,
+      });
+      writeFileAtomic(
+        path.join(dirs[s] as string, 'run.json'),
+        `${JSON.stringify(meta, null, 2)}\n`,
+      );
+    });
+    const failed = results.filter((r) => r.state === 'errored').length;
+    const jobs = plans.flatMap((p) => p.jobs);
+    return { jobs, results, failed, dirs, wallSeconds };
+  } finally {
+    for (const d of partDirs) fs.rmSync(d, { recursive: true, force: true });
+  }
+}
+
+function assemble(
+  plan: ScenarioJobs,
+  partDir: string,
+  dir: string,
+  results: Map<number, WorkerResult>,
+): void {
+  for (const table of Object.keys(TABLES) as TableName[]) {
+    const out = new SyncTextWriter(path.join(dir, `${table}.csv`));
+    try {
+      out.write(csvLine(tableHeader(table, plan.sweepKeys)));
+      for (const job of plan.jobs) {
+        if (results.get(job.id)?.state !== 'completed') continue;
+        const part = path.join(partDir, partFileName(job.id, table));
+        if (fs.existsSync(part)) out.appendFile(part);
+      }
+      out.commit();
+    } catch (err) {
+      out.abort();
+      throw err;
+    }
+  }
+}
+
+function jobRecord(job: JobSpec, result: WorkerResult | undefined): Record<string, unknown> {
+  const base = {
+    id: job.id,
+    variant: job.variant,
+    variant_label: job.variantLabel,
+    balancer: job.balancer.label,
+    replication: job.replication,
+    seed: job.seed,
+  };
+  if (result === undefined) return { ...base, state: 'missing' };
+  if (result.state === 'completed') {
+    return { ...base, state: result.state, wall_s: result.wallSeconds, summary: result.summary };
+  }
+  return { ...base, state: result.state, wall_s: result.wallSeconds, error: result.message };
+}

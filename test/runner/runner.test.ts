@@ -1,0 +1,228 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { deriveSeed } from '../../src/engine/index.js';
+import { TABLES } from '../../src/output/columns.js';
+import { packageRoot } from '../../src/output/run-info.js';
+import { type JobExecutor, runBatch, tableHeader } from '../../src/runner/batch.js';
+import { executeJob, PartSink } from '../../src/runner/execute.js';
+import { jobSeed, parseShard, planJobs } from '../../src/runner/jobs.js';
+import { createWorkerPool } from '../../src/runner/pool.js';
+import type { SimulateFn, WorkerTask } from '../../src/runner/protocol.js';
+import { simulateJob } from '../../src/runner/toy-model.js';
+import { listFiles, tempDir, toyScenario } from './helpers.js';
+
+const inProcess =
+  (simulate: SimulateFn = simulateJob): JobExecutor =>
+  (task) =>
+    Promise.resolve(executeJob(task, simulate));
+
+const TOY_MODEL_URL = pathToFileURL(
+  path.join(packageRoot(), 'dist', 'src', 'runner', 'toy-model.js'),
+).href;
+
+describe('job list', () => {
+  it('derives seeds from (scenario seed, variant, replication), never the balancer', () => {
+    const [plan] = planJobs([
+      toyScenario({
+        balancers: ['iptables', 'ipvs-rr', 'ipvs-lc'],
+        replications: 3,
+        rates: [1, 2],
+      }),
+    ]);
+    const jobs = plan?.jobs ?? [];
+    expect(jobs).toHaveLength(2 * 3 * 3);
+    for (const j of jobs) {
+      expect(j.seed).toBe(deriveSeed(42, j.variant, j.replication));
+      expect(j.seed).toBe(jobSeed(42, j.variant, j.replication));
+      const peers = jobs.filter((k) => k.variant === j.variant && k.replication === j.replication);
+      expect(new Set(peers.map((k) => k.seed)).size).toBe(1);
+    }
+    // Distinct (variant, replication) pairs get distinct seeds.
+    expect(new Set(jobs.map((j) => j.seed)).size).toBe(2 * 3);
+  });
+
+  it('orders jobs by variant, balancer, replication and filters balancers', () => {
+    const [plan] = planJobs(
+      [toyScenario({ balancers: ['a', 'b'], replications: 2, rates: [1, 2] })],
+      {
+        balancers: ['b'],
+      },
+    );
+    expect(plan?.jobs.map((j) => [j.id, j.variant, j.balancer.label, j.replication])).toEqual([
+      [0, 0, 'b', 0],
+      [1, 0, 'b', 1],
+      [2, 1, 'b', 0],
+      [3, 1, 'b', 1],
+    ]);
+  });
+
+  it('shards the job list deterministically', () => {
+    const s = toyScenario({ balancers: ['a', 'b', 'c'], replications: 3 });
+    const all = planJobs([s])[0]?.jobs.map((j) => j.id);
+    const shards = [0, 1, 2].map(
+      (index) => planJobs([s], { shard: { index, count: 3 } })[0]?.jobs.map((j) => j.id) ?? [],
+    );
+    expect(shards.flat().sort((x, y) => x - y)).toEqual(all);
+    expect(shards[1]).toEqual([1, 4, 7]);
+    expect(parseShard('2/5')).toEqual({ index: 2, count: 5 });
+    expect(() => parseShard('5/5')).toThrow(/0 <= i < n/);
+  });
+});
+
+describe('runBatch in-process', () => {
+  it('writes every table with its header, sweep columns after variant, no temp files', async () => {
+    const out = tempDir();
+    const scenario = toyScenario({ rates: [100, 200], replications: 2 });
+    const r = await runBatch([scenario], { outDir: out, executor: inProcess() });
+    expect(r.failed).toBe(0);
+    expect(r.jobs).toHaveLength(2 * 2 * 2);
+    const dir = path.join(out, 'toy');
+    expect(listFiles(out)).toEqual(
+      [...Object.keys(TABLES).map((t) => `toy/${t}.csv`), 'toy/run.json'].sort(),
+    );
+    for (const table of Object.keys(TABLES) as (keyof typeof TABLES)[]) {
+      const header = fs.readFileSync(path.join(dir, `${table}.csv`), 'utf8').split('\n')[0];
+      expect(header).toBe(tableHeader(table, ['workload.arrivals.rate']).join(','));
+    }
+    const summary = fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
+    expect(
+      summary[0]?.startsWith('scenario,variant,workload.arrivals.rate,balancer,replication,seed,'),
+    ).toBe(true);
+    // One row per job, in (variant, balancer, replication) order.
+    expect(summary.slice(1).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
+      'toy,0,100,iptables,0',
+      'toy,0,100,iptables,1',
+      'toy,0,100,ipvs-rr,0',
+      'toy,0,100,ipvs-rr,1',
+      'toy,1,200,iptables,0',
+      'toy,1,200,iptables,1',
+      'toy,1,200,ipvs-rr,0',
+      'toy,1,200,ipvs-rr,1',
+    ]);
+    // timeseries: 20 windows per job.
+    const ts = fs.readFileSync(path.join(dir, 'timeseries.csv'), 'utf8').trim().split('\n');
+    expect(ts).toHaveLength(1 + 8 * 20);
+    const run = JSON.parse(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'));
+    expect(run.lbsim.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(run.jobs).toHaveLength(8);
+    expect(run.jobs[3].seed).toBe(deriveSeed(42, 0, 1));
+    expect(run.scenario.name).toBe('toy');
+  });
+
+  it('isolates a failed job: others complete, no partial file, failure counted', async () => {
+    const out = tempDir();
+    const seen: string[] = [];
+    const r = await runBatch([toyScenario({ balancers: ['iptables', 'fail'], replications: 2 })], {
+      outDir: out,
+      executor: inProcess(),
+      onJobDone: (job, res) => seen.push(`${job.balancer.label}:${res.state}`),
+    });
+    expect(r.failed).toBe(2);
+    expect(seen.sort()).toEqual([
+      'fail:errored',
+      'fail:errored',
+      'iptables:completed',
+      'iptables:completed',
+    ]);
+    const summary = fs
+      .readFileSync(path.join(out, 'toy', 'summary.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(summary.slice(1).map((l) => l.split(',')[2])).toEqual(['iptables', 'iptables']);
+    // The failed jobs wrote timeseries rows before throwing: none may survive.
+    const ts = fs.readFileSync(path.join(out, 'toy', 'timeseries.csv'), 'utf8');
+    expect(ts).not.toMatch(/,fail,/);
+    expect(listFiles(out).filter((f) => path.basename(f).startsWith('.'))).toEqual([]);
+    const run = JSON.parse(fs.readFileSync(path.join(out, 'toy', 'run.json'), 'utf8'));
+    expect(run.jobs.filter((j: { state: string }) => j.state === 'errored')).toHaveLength(2);
+    expect(run.jobs[2].error).toMatch(/always fails/);
+  });
+});
+
+describe('executeJob', () => {
+  it('leaves no part file when the simulation throws after writing rows', () => {
+    const partDir = tempDir();
+    const [plan] = planJobs([toyScenario()]);
+    const job = plan?.jobs[0];
+    if (job === undefined) throw new Error('no job');
+    const task: WorkerTask = {
+      job,
+      partDir,
+      key: ['toy', 0, 'x', 0],
+      summaryKey: ['toy', 0, 'x', 0],
+    };
+    const result = executeJob(task, (_job, sink) => {
+      for (let i = 0; i < 10_000; i++) sink.row('events', [i, 'e', '', '', 'x'.repeat(50)]);
+      throw new Error('boom');
+    });
+    expect(result.state).toBe('errored');
+    expect(result.state === 'errored' && result.message).toBe('boom');
+    expect(fs.readdirSync(partDir)).toEqual([]);
+  });
+
+  it('rejects a row whose length does not match the table', () => {
+    const sink = new PartSink({
+      job: planJobs([toyScenario()])[0]?.jobs[0] as never,
+      partDir: tempDir(),
+      key: ['a', 0, 'b', 0],
+      summaryKey: ['a', 0, 'b', 0],
+    });
+    expect(() => sink.row('errors', ['final', 'reset'])).toThrow(
+      /errors.csv row: expected 4 values \(level,kind,cause,count\), got 2/,
+    );
+    sink.abort();
+  });
+});
+
+describe('worker threads (built worker: run `npm run build` first)', () => {
+  it('--jobs 1 and --jobs 2 give byte-identical CSVs', async () => {
+    const scenarios = [
+      toyScenario({ balancers: ['iptables', 'ipvs-rr'], replications: 3, duration: 30 }),
+    ];
+    const outputs: Record<string, string>[] = [];
+    for (const threads of [1, 2]) {
+      const out = tempDir();
+      const pool = createWorkerPool(threads);
+      try {
+        const r = await runBatch(scenarios, {
+          outDir: out,
+          executor: pool.run,
+          model: TOY_MODEL_URL,
+        });
+        expect(r.failed).toBe(0);
+      } finally {
+        await pool.close();
+      }
+      const files: Record<string, string> = {};
+      for (const f of listFiles(out)) {
+        if (f.endsWith('.csv')) files[f] = fs.readFileSync(path.join(out, f), 'utf8');
+      }
+      outputs.push(files);
+    }
+    expect(Object.keys(outputs[0] ?? {})).toHaveLength(6);
+    expect(outputs[1]).toEqual(outputs[0]);
+    // And the same bytes as in-process execution.
+    const out = tempDir();
+    await runBatch(scenarios, { outDir: out, executor: inProcess() });
+    expect(fs.readFileSync(path.join(out, 'toy', 'summary.csv'), 'utf8')).toBe(
+      outputs[0]?.['toy/summary.csv'],
+    );
+  });
+
+  it('reports a job whose model cannot load as failed', async () => {
+    const pool = createWorkerPool(1);
+    try {
+      const r = await runBatch([toyScenario({ balancers: ['iptables'], replications: 1 })], {
+        outDir: tempDir(),
+        executor: pool.run,
+        model: pathToFileURL('/nonexistent/model.js').href,
+      });
+      expect(r.failed).toBe(1);
+      expect(r.results[0]?.state === 'errored' && r.results[0].message).toMatch(/nonexistent/);
+    } finally {
+      await pool.close();
+    }
+  });
+});
