@@ -137,11 +137,10 @@ function startsWith(p: readonly PropertyKey[], prefix: readonly PathSegment[]): 
 /** Validates one variant's raw content; returns its config or its problems. */
 function validateVariant(
   raw: unknown,
-  ctx: SchemaContext,
-  catalog: BalancerCatalog,
+  schema: ReturnType<typeof scenarioSchema>,
   defaultName: string,
 ): { config?: ScenarioConfig; problems: RawProblem[] } {
-  const r = safeParse(scenarioSchema(ctx, catalog), raw);
+  const r = safeParse(schema, raw);
   if (!r.success) return { problems: toRawProblems(r.error.issues) };
   const { sweep: _sweep, ...parsed } = r.data;
   const { problems, scenario } = crossCheck(parsed as ParsedScenario);
@@ -254,8 +253,9 @@ export function resolveScenario(
   const defaultName = nameFromFile(options.file);
   const seen = new Map<string, { p: RawProblem; count: number; firstLabel: string }>();
   const variants: Variant[] = [];
+  const schema = scenarioSchema(ctx, catalog);
   for (const rv of rawVariants) {
-    const r = validateVariant(rv.raw, ctx, catalog, defaultName);
+    const r = validateVariant(rv.raw, schema, defaultName);
     for (const p of r.problems) {
       const key = `${formatPath(p.path)}\u0000${p.message}`;
       const e = seen.get(key);
