@@ -122,7 +122,8 @@ describe('RandomSource streams', () => {
     for (const v of x) {
       if (!(v >= 0 && v < 1 && Number.isInteger(v * 2 ** 32))) bad++;
       sum += v;
-      bins[Math.floor(v * 10)]++;
+      const k = Math.floor(v * 10);
+      bins[k] = (bins[k] as number) + 1;
     }
     expect(bad).toBe(0);
     // mean of n U(0,1): sd sqrt(1/12/n); 5 sd.
