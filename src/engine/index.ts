@@ -1,3 +1,13 @@
+export {
+  BaseDistribution,
+  DISTRIBUTION_NAMES,
+  type Distribution,
+  type DistributionSpec,
+  DistributionSpecError,
+  makeDistribution,
+  parseEmpiricalValues,
+  type SpecIssue,
+} from './distributions.js';
 export { EventQueue } from './queue.js';
 export { deriveSeed, RandomSource, type Rng } from './random.js';
 export {
