@@ -1,0 +1,290 @@
+/**
+ * The `lbsim` command line (commander). Argument parsing and printing only: the work is in
+ * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed, 2 bad
+ * input or usage.
+ */
+import * as path from 'node:path';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { BALANCERS } from '../dataplane/balancers/registry.js';
+import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
+import { lbsimVersion, packageRoot } from '../output/run-info.js';
+import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
+import { runBatch } from '../runner/batch.js';
+import { parseShard, planJobs } from '../runner/jobs.js';
+import { createWorkerPool, defaultJobs } from '../runner/pool.js';
+import { formatProblem } from '../scenario/errors.js';
+import { listShippedScenarios, validateScenarioFiles } from '../scenario/load.js';
+import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
+import { createProgress, type Output } from './progress.js';
+
+export const EXIT_OK = 0;
+export const EXIT_SIMULATION_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+      throw new InvalidArgumentError(`${name}: expected an integer >= 1, got \`${value}\``);
+    }
+    return n;
+  };
+}
+
+function seedArg(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError(`seed: expected an integer >= 0, got \`${value}\``);
+  }
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  if (!/^[^=]+=/.test(value)) {
+    throw new InvalidArgumentError(`--set: expected path=value, got \`${value}\``);
+  }
+  return [...previous, value];
+}
+
+function list(value: string): string[] {
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0)
+    throw new InvalidArgumentError(`expected a comma-separated list, got \`${value}\``);
+  return items;
+}
+
+function shardArg(value: string): { index: number; count: number } {
+  try {
+    return parseShard(value);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+interface RunOpts {
+  out: string;
+  jobs?: number;
+  seed?: number;
+  replications?: number;
+  set: string[];
+  balancers?: string[];
+  quiet?: boolean;
+  shard?: { index: number; count: number };
+  model?: string;
+}
+
+/** Builds the program. `io` receives everything printed; `setExit` the exit code. */
+export function buildProgram(io: Output, setExit: (code: number) => void): Command {
+  const program = new Command('lbsim');
+  program
+    .description('Discrete-event simulator of Kubernetes Service load balancing under pod churn')
+    .version(lbsimVersion())
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError('(run with --help for usage)');
+
+  /** Loads and validates every file; prints every problem and exits 2 on any. */
+  const load = (files: string[], overrides: ScenarioOverrides): ResolvedScenario[] => {
+    const v = validateScenarioFiles(files, overrides);
+    if (!v.ok) {
+      for (const p of v.problems) io.err(`${formatProblem(p)}\n`);
+      program.error(`${v.problems.length} problem(s) found: nothing was run`, {
+        exitCode: EXIT_USAGE,
+      });
+    }
+    return files.map((f) => v.scenarios.get(f) as ResolvedScenario);
+  };
+
+  program
+    .command('run')
+    .description('run every (file x variant x balancer x replication) job on a worker pool')
+    .argument('<files...>', 'scenario files (YAML or JSON)')
+    .option('-o, --out <dir>', 'output folder (one sub-folder per scenario)', 'results')
+    .option(
+      '-j, --jobs <n>',
+      `worker threads (default: cores, here ${defaultJobs()})`,
+      positiveInt('--jobs'),
+    )
+    .option('--seed <n>', "replace each scenario's seed", seedArg)
+    .option(
+      '--replications <n>',
+      "replace each scenario's replications",
+      positiveInt('--replications'),
+    )
+    .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
+    .option('--balancers <a,b>', 'run only these balancers (labels or names)', list)
+    .option('--shard <i/n>', 'run only shard i of n of the job list (0-based)', shardArg)
+    .option('-q, --quiet', 'no progress and no comparison table')
+    .addOption(new Option('--model <url>', 'module exporting simulateJob (testing)').hideHelp())
+    .action(async (files: string[], opts: RunOpts) => {
+      const overrides: ScenarioOverrides = {
+        set: opts.set,
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        ...(opts.replications === undefined ? {} : { replications: opts.replications }),
+      };
+      const scenarios = load(files, overrides);
+      const names = scenarios.map((s) => s.name);
+      const dup = names.find((n, i) => names.indexOf(n) !== i);
+      if (dup !== undefined) {
+        program.error(
+          `two scenarios are named ${dup}: their outputs would collide in ${opts.out}/${dup}`,
+          {
+            exitCode: EXIT_USAGE,
+          },
+        );
+      }
+      if (opts.balancers !== undefined) {
+        const known = new Set(
+          scenarios.flatMap((s) =>
+            s.variants.flatMap((v) => v.scenario.balancers.flatMap((b) => [b.label, b.name])),
+          ),
+        );
+        const unknown = opts.balancers.filter((b) => !known.has(b));
+        if (unknown.length > 0) {
+          program.error(
+            `--balancers: ${unknown.join(', ')} not in the scenario(s); they have: ${[...known].sort().join(', ')}`,
+            { exitCode: EXIT_USAGE },
+          );
+        }
+      }
+      const plan = planJobs(scenarios, {
+        ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
+        ...(opts.shard === undefined ? {} : { shard: opts.shard }),
+      });
+      const total = plan.reduce((n, p) => n + p.jobs.length, 0);
+      const threads = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), total));
+      let pool: ReturnType<typeof createWorkerPool>;
+      try {
+        pool = createWorkerPool(threads);
+      } catch (err) {
+        io.err(`${(err as Error).message}\n`);
+        setExit(EXIT_SIMULATION_FAILED);
+        return;
+      }
+      const quiet = opts.quiet === true;
+      if (!quiet) io.out(`${total} job(s) on ${threads} worker thread(s)\n`);
+      const progress = createProgress(total, io, { tty: process.stderr.isTTY === true, quiet });
+      let result: Awaited<ReturnType<typeof runBatch>>;
+      try {
+        result = await runBatch(scenarios, {
+          outDir: opts.out,
+          executor: pool.run,
+          onJobDone: (job, r) => progress.jobDone(job, r),
+          command: ['lbsim', ...process.argv.slice(2)],
+          threads,
+          ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
+          ...(opts.shard === undefined ? {} : { shard: opts.shard }),
+          ...(opts.model === undefined ? {} : { model: opts.model }),
+        });
+      } finally {
+        progress.stop();
+        await pool.close();
+      }
+      if (!quiet) {
+        const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
+        if (groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
+      }
+      io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
+      if (result.failed > 0) {
+        io.err(
+          `${result.failed} of ${result.jobs.length} job(s) failed (see above and run.json)\n`,
+        );
+        setExit(EXIT_SIMULATION_FAILED);
+      }
+    });
+
+  program
+    .command('validate')
+    .description('check scenario files without running them')
+    .argument('<files...>', 'scenario files')
+    .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
+    .action((files: string[], opts: { set: string[] }) => {
+      const scenarios = load(files, { set: opts.set });
+      for (const [file, s] of files.map((f, i) => [f, scenarios[i] as ResolvedScenario] as const)) {
+        const jobs = planJobs([s])[0]?.jobs.length ?? 0;
+        io.out(`${file}: ok (${s.name}: ${s.variants.length} variant(s), ${jobs} job(s))\n`);
+      }
+    });
+
+  program
+    .command('list')
+    .description('list what lbsim offers')
+    .addArgument(
+      new Argument('<what>', 'what to list').choices(['balancers', 'distributions', 'scenarios']),
+    )
+    .action((what: 'balancers' | 'distributions' | 'scenarios') => {
+      switch (what) {
+        case 'balancers':
+          for (const b of BALANCERS) io.out(`${b.name.padEnd(14)} ${b.description}\n`);
+          break;
+        case 'distributions':
+          for (const d of DISTRIBUTION_NAMES) io.out(`${d}\n`);
+          break;
+        case 'scenarios':
+          for (const s of listShippedScenarios(path.join(packageRoot(), 'scenarios'))) {
+            io.out(
+              `${path.relative(process.cwd(), s.file).padEnd(36)} ${s.name}${s.description ? `: ${s.description}` : ''}\n`,
+            );
+          }
+          break;
+        default: {
+          const never: never = what;
+          throw new Error(`unknown list ${String(never)}`);
+        }
+      }
+    });
+
+  program
+    .command('summarize')
+    .description('compare balancers: requests, error rate, latency p50/p99/p999 with 95% CIs')
+    .argument('<dir>', 'an output folder (of one scenario, or holding several)')
+    .action(async (dir: string) => {
+      if (findSummaryFiles(dir).length === 0) {
+        program.error(
+          `${dir}: no summary.csv found (expected DIR/summary.csv or DIR/<scenario>/summary.csv)`,
+          {
+            exitCode: EXIT_USAGE,
+          },
+        );
+      }
+      io.out(`${formatSummaryTable(await summarizeDir(dir))}\n${CI_NOTE}\n`);
+    });
+
+  return program;
+}
+
+/** A path relative to the working directory when it is below it, else absolute. */
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
+const CI_NOTE =
+  'mean over replications; ± is the half-width of the 95% Student-t confidence interval (n >= 2)';
+
+/** Runs the CLI with `argv` (as process.argv) and returns the exit code. */
+export async function main(
+  argv: readonly string[],
+  io: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => {
+    code = Math.max(code, c);
+  });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; program.error() carries its own code; every other commander
+      // error is a usage error (unknown option, missing argument, invalid value): 2.
+      if (err.exitCode === 0) return EXIT_OK;
+      return err.code === 'commander.error' ? err.exitCode : EXIT_USAGE;
+    }
+    io.err(`lbsim: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT_SIMULATION_FAILED;
+  }
+  return code;
+}

@@ -1,0 +1,155 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseFile } from 'fast-csv';
+import { type ConfidenceInterval, confidenceInterval } from '../metrics/stats.js';
+
+/** Reads a CSV file (with its header row) into records of strings, with fast-csv. */
+export function readCsv(
+  file: string,
+): Promise<{ header: string[]; rows: Record<string, string>[] }> {
+  return new Promise((resolve, reject) => {
+    let header: string[] = [];
+    const rows: Record<string, string>[] = [];
+    parseFile<Record<string, string>, Record<string, string>>(file, {
+      headers: (h) => {
+        header = h.map((x) => x ?? '');
+        return h;
+      },
+    })
+      .on('error', reject)
+      .on('data', (row: Record<string, string>) => rows.push(row))
+      .on('end', () => resolve({ header, rows }));
+  });
+}
+
+/** The comparison of one (scenario, variant, balancer) across its replications. */
+export interface SummaryGroup {
+  readonly scenario: string;
+  readonly variant: string;
+  /** Swept key path -> value, for sweeps. */
+  readonly sweep: Readonly<Record<string, string>>;
+  readonly balancer: string;
+  /** Replications found. */
+  readonly n: number;
+  readonly requests: ConfidenceInterval;
+  readonly errorRate: ConfidenceInterval;
+  readonly p50Ms: ConfidenceInterval;
+  readonly p99Ms: ConfidenceInterval;
+  readonly p999Ms: ConfidenceInterval;
+}
+
+/** summary.csv files of an output folder: DIR/summary.csv, or DIR/<scenario>/summary.csv. */
+export function findSummaryFiles(dir: string): string[] {
+  const direct = path.join(dir, 'summary.csv');
+  if (fs.existsSync(direct)) return [direct];
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.isDirectory())
+    .map((e) => path.join(dir, e.name, 'summary.csv'))
+    .filter((f) => fs.existsSync(f))
+    .sort();
+}
+
+const num = (s: string | undefined): number =>
+  s === undefined || s === '' ? Number.NaN : Number(s);
+
+/**
+ * Groups summary.csv rows by (scenario, variant, balancer) in order of first appearance and
+ * computes, for each metric, the mean across replications with a 95% Student-t interval.
+ * Swept columns are those between `variant` and `balancer` in the header.
+ */
+export function summarizeRows(
+  header: readonly string[],
+  rows: readonly Record<string, string>[],
+): SummaryGroup[] {
+  const sweepKeys = header.slice(header.indexOf('variant') + 1, header.indexOf('balancer'));
+  const groups = new Map<string, Record<string, string>[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.scenario, r.variant, r.balancer]);
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = [];
+      groups.set(key, g);
+    }
+    g.push(r);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0] as Record<string, string>;
+    const ci = (col: string) => confidenceInterval(g.map((r) => num(r[col])));
+    return {
+      scenario: first.scenario ?? '',
+      variant: first.variant ?? '',
+      sweep: Object.fromEntries(sweepKeys.map((k) => [k, first[k] ?? ''])),
+      balancer: first.balancer ?? '',
+      n: g.length,
+      requests: ci('requests'),
+      errorRate: ci('error_rate'),
+      p50Ms: ci('latency_p50_ms'),
+      p99Ms: ci('latency_p99_ms'),
+      p999Ms: ci('latency_p999_ms'),
+    };
+  });
+}
+
+/** Summarises every summary.csv under `dir`. */
+export async function summarizeDir(dir: string): Promise<SummaryGroup[]> {
+  const out: SummaryGroup[] = [];
+  for (const f of findSummaryFiles(dir)) {
+    const { header, rows } = await readCsv(f);
+    out.push(...summarizeRows(header, rows));
+  }
+  return out;
+}
+
+function fmt(v: number, digits = 4): string {
+  if (Number.isNaN(v)) return '-';
+  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(2);
+  return String(Number(v.toPrecision(digits)));
+}
+
+/** `mean ± half-width` (half-width omitted with a single replication). */
+export function formatInterval(ci: ConfidenceInterval, scale = 1, digits = 4): string {
+  const m = fmt(ci.mean * scale, digits);
+  return Number.isNaN(ci.halfWidth) ? m : `${m} ± ${fmt(ci.halfWidth * scale, 2)}`;
+}
+
+/** The comparison table `lbsim summarize` and `lbsim run` print. */
+export function formatSummaryTable(groups: readonly SummaryGroup[]): string {
+  const head = [
+    'scenario',
+    'variant',
+    'balancer',
+    'n',
+    'requests',
+    'error %',
+    'p50 ms',
+    'p99 ms',
+    'p999 ms',
+  ];
+  const body = groups.map((g) => {
+    const sweep = Object.entries(g.sweep);
+    const variant = sweep.length === 0 ? g.variant : sweep.map(([k, v]) => `${k}=${v}`).join(' ');
+    return [
+      g.scenario,
+      variant,
+      g.balancer,
+      String(g.n),
+      formatInterval(g.requests, 1, 6),
+      formatInterval(g.errorRate, 100),
+      formatInterval(g.p50Ms),
+      formatInterval(g.p99Ms),
+      formatInterval(g.p999Ms),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
+      .join('  ');
+  return [line(head), ...body.map(line)].join('\n');
+}
