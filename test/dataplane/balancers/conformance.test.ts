@@ -198,7 +198,7 @@ describe.each(l4.map((d) => [d.name, d] as const))('%s conformance', (name, d) =
         const t = table(0, [0, 1, 2, 3, 4, 5, 6].map(podIp));
         const picks = Array.from({ length: 7 * 300 }, (_, k) => b.pick(t, k));
         expect(new Set(picks.slice(0, 7)).size).toBe(7);
-        picks.forEach((p, k) => expect(p).toBe(picks[k % 7]));
+        expect(picks).toEqual(picks.map((_, k) => picks[k % 7]));
         // Exact cycle: the chi-square statistic against uniform is exactly 0.
         const counts = new Array<number>(7).fill(0);
         for (const p of picks) counts[p]! += 1;
@@ -286,7 +286,7 @@ describe.each(proxies.map((d) => [d.name, d] as const))('%s picker conformance',
   it('round robin cycles exactly over the peers; least_conn balances open connections', () => {
     const rr = make();
     const picks = Array.from({ length: 500 }, () => rr.pick(0, 0));
-    picks.forEach((p, k) => expect(p).toBe(k % 5));
+    expect(picks).toEqual(picks.map((_, k) => k % 5));
     const lc = make({ balancing: 'least_conn' });
     const counts = new Array<number>(5).fill(0);
     for (let k = 1; k <= 500; k++) {

@@ -51,7 +51,9 @@ export function chiSquare(counts: readonly number[], probabilities: readonly num
  * fixed seed every test is deterministic; a correct sampler would exceed this for 1 seed in 200.
  */
 export function chiSquareCritical(df: number): number {
-  const row = (chiSquaredDistributionTable as Record<number, Record<string, number>>)[df];
+  const row = (chiSquaredDistributionTable as unknown as Record<number, Record<string, number>>)[
+    df
+  ];
   if (row === undefined) throw new Error(`no chi-square table row for df ${df}`);
   return row['0.005'] as number;
 }
