@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# CI: writes the HTML report of a results folder and checks, in Debian's headless Chromium, that
+# every chart on it rendered with no script error.
+#   .ci/report-check.sh RESULTS_DIR [SCREENSHOT.png]
+# Installs the `chromium` Debian package with apt-get when missing (no browser downloads from
+# elsewhere). The report comes from `lbsim report` when the CLI has that command, else from
+# src/report/main.ts directly (same writeReport). The page sets on <body>: data-charts-expected
+# (written by the generator), data-charts-rendered, data-chart-errors, data-charts-done.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+results="${1:?usage: .ci/report-check.sh RESULTS_DIR [SCREENSHOT.png]}"
+results="$(realpath -m "$results")"
+shot="${2:-}"
+[ -d "$results" ] || { echo "report-check.sh: expected a results folder, got '$results'" >&2; exit 2; }
+
+browser="$(command -v chromium || true)"
+if [ -z "$browser" ]; then
+  echo 'report-check.sh: installing chromium (apt-get)'
+  sudo_=''; [ "$(id -u)" -eq 0 ] || sudo_='sudo'
+  $sudo_ apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_ apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  browser="$(command -v chromium)"
+fi
+
+cd "$root"
+out="$results/report.html"
+if node bin/lbsim.js report --help >/dev/null 2>&1; then
+  node bin/lbsim.js report "$results" >/dev/null
+else
+  echo 'report-check.sh: `lbsim report` not available in dist; using src/report/main.ts'
+  npx tsx src/report/main.ts "$results" "$out" >/dev/null
+fi
+[ -s "$out" ] || { echo "report-check.sh: $out was not written" >&2; exit 1; }
+if grep -Eiq '<script[^>]+src=|<link[^>]+href="?https?:' "$out"; then
+  echo "report-check.sh: $out loads scripts or styles from elsewhere: it must be self-contained" >&2
+  exit 1
+fi
+
+profile="$(mktemp -d)"
+dom="$(mktemp)"
+trap 'rm -rf "$profile" "$dom"' EXIT
+flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run
+  --disable-background-networking --disable-component-update --disable-sync
+  --user-data-dir="$profile" --virtual-time-budget=10000 --window-size=1280,900)
+timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$out" >"$dom" 2>/dev/null
+
+body="$(grep -o '<body[^>]*>' "$dom" | head -1 || true)"
+attr() { sed -n "s/.*$1=\"\([^\"]*\)\".*/\1/p" <<<"$body"; }
+expected="$(attr data-charts-expected)"
+rendered="$(attr data-charts-rendered)"
+errors="$(attr data-chart-errors)"
+done_="$(attr data-charts-done)"
+echo "report-check.sh: $out: expected=${expected:-?} rendered=${rendered:-?} errors=${errors:-?} done=${done_:-?} ($(wc -c <"$out") bytes)"
+fail=''
+[ "$done_" = 1 ] || fail='the page script did not finish'
+[ -n "$expected" ] && [ "$expected" -gt 0 ] || fail="${fail:+$fail; }no charts expected: nothing was tested"
+[ "$rendered" = "$expected" ] || fail="${fail:+$fail; }rendered ${rendered:-none} of ${expected:-?} charts"
+[ "$errors" = 0 ] || fail="${fail:+$fail; }${errors:-?} chart error(s)"
+if [ -n "$fail" ]; then
+  echo "report-check.sh: FAILED: $fail" >&2
+  sed -n '/<pre id="chart-errors">/,/<\/pre>/p' "$dom" >&2
+  exit 1
+fi
+if [ -n "$shot" ]; then
+  timeout 120 "$browser" "${flags[@]/--window-size=1280,900/--window-size=1280,8000}" --hide-scrollbars \
+    --screenshot="$(realpath -m "$shot")" "file://$out" >/dev/null 2>&1
+  echo "report-check.sh: screenshot $shot"
+fi
+echo 'report-check.sh: ok'
