@@ -311,7 +311,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
 
   isListening(pod: PodId): boolean {
     const p = this.allPods[pod];
-    return p !== undefined && p.listening && !p.lost;
+    return p?.listening === true && !p.lost;
   }
 
   nodeOf(pod: PodId): NodeId {
