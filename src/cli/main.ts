@@ -91,9 +91,10 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     const v = validateScenarioFiles(files, overrides);
     if (!v.ok) {
       for (const p of v.problems) io.err(`${formatProblem(p)}\n`);
-      program.error(`${v.problems.length} problem(s) found: nothing was run`, {
-        exitCode: EXIT_USAGE,
-      });
+      const msg = `${v.problems.length} problem(s) found: nothing was run`;
+      io.err(`${msg}\n`);
+      // Not program.error(): its "run with --help" hint would only distract from the list above.
+      throw new CommanderError(EXIT_USAGE, 'lbsim.invalidScenario', msg);
     }
     return files.map((f) => v.scenarios.get(f) as ResolvedScenario);
   };
@@ -281,7 +282,9 @@ export async function main(
       // Help and version exit 0; program.error() carries its own code; every other commander
       // error is a usage error (unknown option, missing argument, invalid value): 2.
       if (err.exitCode === 0) return EXIT_OK;
-      return err.code === 'commander.error' ? err.exitCode : EXIT_USAGE;
+      return err.code === 'commander.error' || err.code.startsWith('lbsim.')
+        ? err.exitCode
+        : EXIT_USAGE;
     }
     io.err(`lbsim: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT_SIMULATION_FAILED;

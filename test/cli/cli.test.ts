@@ -1,0 +1,183 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { packageRoot } from '../../src/output/run-info.js';
+
+const root = packageRoot();
+const TOY = pathToFileURL(path.join(root, 'dist', 'src', 'runner', 'toy-model.js')).href;
+const EXAMPLE = path.join(root, 'scenarios', 'example.yaml');
+
+async function lbsim(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(['node', 'lbsim', ...args], {
+    out: (s) => {
+      out += s;
+    },
+    err: (s) => {
+      err += s;
+    },
+  });
+  return { code, out, err };
+}
+
+function tmp(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lbsim-cli-'));
+}
+
+function writeScenario(dir: string, name: string, text: string): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+describe('usage errors exit 2', () => {
+  it.each([
+    [['run']],
+    [['run', '--jobs', '0', EXAMPLE]],
+    [['run', '--jobs', 'two', EXAMPLE]],
+    [['run', '--replications', '-1', EXAMPLE]],
+    [['run', '--set', 'novalue', EXAMPLE]],
+    [['run', '--shard', '3/3', EXAMPLE]],
+    [['run', '--no-such-option', EXAMPLE]],
+    [['list', 'everything']],
+    [['frobnicate']],
+    [['summarize', '/nonexistent/dir']],
+  ])('%j', async (args) => {
+    const r = await lbsim(...args);
+    expect(r.code).toBe(2);
+    expect(r.err).not.toBe('');
+  });
+
+  it('an unknown --balancers name lists the valid ones', async () => {
+    const r = await lbsim('run', '--balancers', 'ipvs-xx', '--out', tmp(), EXAMPLE);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/ipvs-xx not in the scenario\(s\); they have: .*ipvs-rr/);
+  });
+});
+
+describe('validate', () => {
+  it('prints one FILE: path: line per problem and exits 2 before running anything', async () => {
+    const dir = tmp();
+    const bad = writeScenario(
+      dir,
+      'bad.yaml',
+      'name: bad\nduration: -5s\nwarmup: soon\nbalancers: [iptabels]\n',
+    );
+    const v = await lbsim('validate', bad);
+    expect(v.code).toBe(2);
+    const lines = v.err.split('\n').filter((l) => l.startsWith(`${bad}: `));
+    expect(lines).toHaveLength(3);
+    expect(lines.join('\n')).toMatch(/duration: expected/);
+    expect(lines.join('\n')).toMatch(/did you mean `iptables`/);
+    const out = path.join(dir, 'out');
+    const r = await lbsim('run', '--out', out, bad);
+    expect(r.code).toBe(2);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
+  it('accepts the shipped example', async () => {
+    const r = await lbsim('validate', EXAMPLE);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/example\.yaml: ok \(example: 1 variant\(s\), 8 job\(s\)\)/);
+  });
+});
+
+describe('list', () => {
+  it('lists balancers, distributions and scenarios', async () => {
+    expect((await lbsim('list', 'balancers')).out).toMatch(/^iptables\s/m);
+    expect((await lbsim('list', 'distributions')).out).toMatch(/^exponential$/m);
+    expect((await lbsim('list', 'scenarios')).out).toMatch(/example/);
+  });
+});
+
+describe('run (toy model on worker threads; needs `npm run build`)', () => {
+  it('runs, writes the six CSVs and run.json, prints the comparison, summarize agrees', async () => {
+    const out = tmp();
+    const r = await lbsim(
+      'run',
+      EXAMPLE,
+      '--out',
+      out,
+      '--jobs',
+      '2',
+      '--model',
+      TOY,
+      '--set',
+      'churn=[]',
+      '--set',
+      'duration=10s',
+      '--set',
+      'warmup=1s',
+      '--replications',
+      '2',
+      '--balancers',
+      'iptables,ipvs-rr',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^\[4\/4\] /m);
+    expect(r.out).toMatch(/^example\s+0\s+iptables\s+2\s/m);
+    const dir = path.join(out, 'example');
+    expect(fs.readdirSync(dir).sort()).toEqual([
+      'errors.csv',
+      'events.csv',
+      'pods.csv',
+      'propagation.csv',
+      'run.json',
+      'summary.csv',
+      'timeseries.csv',
+    ]);
+    const summary = fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
+    expect(summary).toHaveLength(1 + 4);
+    const s = await lbsim('summarize', out);
+    expect(s.code).toBe(0);
+    expect(s.out).toMatch(/^example\s+0\s+ipvs-rr\s+2\s/m);
+  });
+
+  it('exits 1 when a job fails and still completes the others', async () => {
+    const dir = tmp();
+    const f = writeScenario(
+      dir,
+      'failing.yaml',
+      [
+        'name: failing',
+        'duration: 5s',
+        'replications: 2',
+        'workload: {arrivals: {process: poisson, rate: 100}}',
+        'balancers: [iptables, {name: ipvs-rr, label: fail}]',
+        '',
+      ].join('\n'),
+    );
+    const out = path.join(dir, 'out');
+    const r = await lbsim('run', f, '--out', out, '--jobs', '2', '--model', TOY, '--quiet');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /FAILED failing variant 0 fail replication \d \(seed \d+\): toy model: this balancer always fails/,
+    );
+    expect(r.err).toMatch(/2 of 4 job\(s\) failed/);
+    const summary = fs
+      .readFileSync(path.join(out, 'failing', 'summary.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(summary.slice(1).map((l) => l.split(',')[2])).toEqual(['iptables', 'iptables']);
+  });
+});
+
+describe('bin/lbsim.js', () => {
+  it('runs the built CLI and maps a usage error to exit code 2', () => {
+    const bin = path.join(root, 'bin', 'lbsim.js');
+    const ok = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    const bad = spawnSync(process.execPath, [bin, 'run', '--jobs', 'x', EXAMPLE], {
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--jobs: expected an integer >= 1, got `x`/);
+  });
+});
