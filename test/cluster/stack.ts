@@ -24,11 +24,12 @@ export interface StackOptions {
   clusterCallbacks?: ClusterCallbacks;
   proxyCallbacks?: KubeProxyCallbacks;
   withProxy?: boolean;
+  sim?: Simulation;
 }
 
 /** Builds cluster + controller + kube-proxy in the order the scenario builder uses. */
 export function buildStack(o: StackOptions = {}) {
-  const sim = new Simulation();
+  const sim = o.sim ?? new Simulation();
   const random = new RandomSource(o.seed ?? 1);
   const changes: EndpointChange[] = [];
   const cluster = new Cluster(
