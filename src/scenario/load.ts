@@ -10,7 +10,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import { registryCatalog } from './balancer-catalog.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
-import { type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
+import { objectKeysOf, type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
 import { type BalancerCatalog, crossCheck, type ParsedScenario, scenarioSchema } from './schema.js';
 import {
   applyOverrides,
@@ -134,6 +134,41 @@ function startsWith(p: readonly PropertyKey[], prefix: readonly PathSegment[]): 
   return prefix.every((seg, i) => String(p[i]) === String(seg));
 }
 
+/**
+ * The Service's `sessionAffinity` (and its timeout) is a Service field in Kubernetes that every
+ * kube-proxy mode honours; the balancers' option schemas also take it. Copies the Service's
+ * values into each balancer entry that accepts them and does not set them itself, so there is
+ * one source of truth after loading. Works on raw content (before validation).
+ */
+function inheritServiceAffinity(raw: Record<string, unknown>, catalog: BalancerCatalog): void {
+  const service = raw.service;
+  if (!isMapping(service)) return;
+  const affinity = service.sessionAffinity;
+  const timeout = service.sessionAffinityTimeoutSeconds;
+  if (affinity === undefined && timeout === undefined) return;
+  const list = raw.balancers;
+  if (!Array.isArray(list)) return;
+  list.forEach((entry, i) => {
+    const name = typeof entry === 'string' ? entry : isMapping(entry) ? entry.name : undefined;
+    if (typeof name !== 'string') return;
+    const schema = catalog.options(name);
+    const keys = schema === undefined ? undefined : objectKeysOf(schema);
+    if (keys === undefined) return;
+    const out: Record<string, unknown> = typeof entry === 'string' ? { name } : { ...entry };
+    if (affinity !== undefined && keys.includes('sessionAffinity') && !('sessionAffinity' in out)) {
+      out.sessionAffinity = affinity;
+    }
+    if (
+      timeout !== undefined &&
+      keys.includes('sessionAffinityTimeout') &&
+      !('sessionAffinityTimeout' in out)
+    ) {
+      out.sessionAffinityTimeout = timeout;
+    }
+    list[i] = out;
+  });
+}
+
 /** Validates one variant's raw content; returns its config or its problems. */
 function validateVariant(
   raw: unknown,
@@ -171,12 +206,15 @@ export function resolveScenario(
   const catalog = options.catalog ?? registryCatalog();
   const lineOf = options.lineOf ?? (() => undefined);
   const problems: ScenarioProblem[] = [];
-  const problem = (p: readonly PropertyKey[], message: string, line = lineOf(p)) =>
+  // `line`: null = no line (a value from --set), undefined = look it up.
+  const problem = (p: readonly PropertyKey[], message: string, at?: number | null) => {
+    const line = at === null ? undefined : (at ?? lineOf(p));
     problems.push(
       line === undefined
         ? { file: display, path: formatPath(p), message }
         : { file: display, path: formatPath(p), message, line },
     );
+  };
 
   if (!isMapping(raw)) {
     problem(
@@ -194,7 +232,7 @@ export function resolveScenario(
     content = applyOverrides(raw, ov.set ?? []);
     for (const a of ov.set ?? []) setPaths.push(parseAssignment(a).path);
   } catch (e) {
-    problem([], `--set: ${e instanceof Error ? e.message : String(e)}`, undefined);
+    problem([], `--set: ${e instanceof Error ? e.message : String(e)}`, null);
     throw new ScenarioError(problems);
   }
   if (ov.seed !== undefined) setAtPath(content, ['seed'], ov.seed);
@@ -255,6 +293,7 @@ export function resolveScenario(
   const variants: Variant[] = [];
   const schema = scenarioSchema(ctx, catalog);
   for (const rv of rawVariants) {
+    inheritServiceAffinity(rv.raw, catalog);
     const r = validateVariant(rv.raw, schema, defaultName);
     for (const p of r.problems) {
       const key = `${formatPath(p.path)}\u0000${p.message}`;
@@ -272,7 +311,11 @@ export function resolveScenario(
     let message = p.message;
     if (count < rawVariants.length) message += ` (in sweep variant ${firstLabel})`;
     if (fromSet) message += ' (from --set)';
-    const line = swept !== undefined ? lineOf(['sweep', swept[0]]) : lineOf(p.path);
+    const line = fromSet
+      ? null
+      : swept !== undefined
+        ? lineOf(['sweep', swept[0]])
+        : lineOf(p.path);
     problem(p.path, message, line);
   }
   if (problems.length > 0) throw new ScenarioError(problems);

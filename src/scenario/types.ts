@@ -35,6 +35,12 @@ export interface ResolvedCluster {
   readonly otherServices: number;
   /** Endpoints of each other Service. @default 10 */
   readonly endpointsPerOtherService: number;
+  /** kubelet maxPods. @default 110 */
+  readonly maxPodsPerNode: number;
+  /** A failed node is marked NotReady (its pods not Ready) this long after it fails (--node-monitor-grace-period). @default 40 */
+  readonly nodeMonitorGracePeriod: number;
+  /** Start with every replica Running and Ready and every table programmed, or with none. @default 'steady' */
+  readonly initialState: 'steady' | 'empty';
 }
 
 export interface ResolvedNetwork {
@@ -42,6 +48,8 @@ export interface ResolvedNetwork {
   readonly rtt: number;
   /** Round-trip time of a cross-node hop, seconds. @default = rtt */
   readonly crossNodeRtt: number;
+  /** Round-trip time between an external client and a node, seconds. @default = rtt */
+  readonly externalRtt: number;
 }
 
 export interface ResolvedReadinessProbe {
@@ -68,10 +76,16 @@ export interface ResolvedPod {
   readonly serviceTime: DistributionSpec;
   /** Slow-start ramp after becoming Ready, seconds; 0 = none. @default 0 */
   readonly slowStart: number;
+  /** Service-time multiplier at the instant the pod becomes Ready, decaying linearly to 1. @default 3 */
+  readonly slowStartFactor: number;
   /** Pending time: scheduling + image pull + container start. @default lognormal median 1 s, p99 5 s */
   readonly startup: DistributionSpec;
   /** From container start until the app listens. @default constant 0 */
   readonly appStartDelay: DistributionSpec;
+  /** From listening until the app's readiness endpoint answers 200 (warm-up). @default constant 0 */
+  readonly appReadyDelay: DistributionSpec;
+  /** `listening`: ready while listening; `fail-on-sigterm`: also answers 503 from SIGTERM on. @default 'listening' */
+  readonly appReadiness: 'listening' | 'fail-on-sigterm';
   readonly readinessProbe: ResolvedReadinessProbe;
   /** @default 30 */
   readonly terminationGracePeriodSeconds: number;
@@ -196,8 +210,16 @@ export interface ResolvedConnections {
 export interface ResolvedTimeouts {
   /** Client connect timeout, seconds (Go net/http DefaultTransport dialer: 30 s). @default 30 */
   readonly connect: number;
-  /** Whole-request timeout, seconds; 0 = none (Go http.Client default). @default 0 */
+  /** Per-try request timeout, seconds; 0 = none (Go http.Client default). @default 0 */
   readonly request: number;
+  /** What a SYN to an IP with nobody behind it gets: silence until timeout, or EHOSTUNREACH. @default 'timeout' */
+  readonly unreachable: 'timeout' | 'ehostunreach';
+  /** When EHOSTUNREACH arrives after the SYN (neighbour resolution failing), seconds. @default 3 */
+  readonly hostUnreachableAfter: number;
+  /** net.ipv4.tcp_syn_retries. @default 6 */
+  readonly synRetries: number;
+  /** How long a request on an established connection to a silently dead host hangs (tcp_retries2 15). @default 924.6 */
+  readonly deadPeerTimeout: number;
 }
 
 /** Error kinds a client may retry on (names of ErrorKind in src/dataplane/types.ts). */

@@ -110,7 +110,8 @@ describe('defaults', () => {
     expect(s.propagation.batchPeriod).toBe(0);
     expect(s.churn).toEqual([]);
     expect(s.balancers.map((b) => b.name)).toEqual(['iptables']);
-    expect(s.workload.timeouts).toEqual({ connect: 30, request: 0 });
+    expect(s.workload.timeouts).toEqual({ ...DEFAULTS.timeouts });
+    expect(s.workload.timeouts).toMatchObject({ connect: 30, request: 0, synRetries: 6 });
     expect(s.workload.retries.count).toBe(0);
   });
 
@@ -264,7 +265,7 @@ describe('problems', () => {
     expect(
       problems('deployment: {pod: {serviceTime: {distribution: uniform, min: 2ms, max: 1ms}}}\n'),
     ).toEqual([
-      'f.yaml: deployment.pod.serviceTime.max: expected a value >= min (0.002s), got `0.001s`',
+      'f.yaml: deployment.pod.serviceTime.max: expected a value > min (0.002s), got `0.001s`',
     ]);
     expect(problems('propagation: {watchDelay: {distribution: lognormal, median: 1s}}\n')).toEqual([
       'f.yaml: propagation.watchDelay: expected either `median` and `p99`, or `mean` and `cv`',

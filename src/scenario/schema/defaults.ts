@@ -35,11 +35,16 @@ export const DEFAULTS = {
     ipReuse: 'sequential',
     otherServices: 0,
     endpointsPerOtherService: 10,
+    /** kubelet --max-pods default 110. */
+    maxPodsPerNode: 110,
+    /** kube-controller-manager --node-monitor-grace-period default 40 s. */
+    nodeMonitorGracePeriod: 40,
+    initialState: 'steady',
   } satisfies ResolvedCluster,
   network: {
     /** lbsim choice: a typical same-datacenter round trip. */
     rtt: 0.0002,
-  } satisfies Omit<ResolvedNetwork, 'crossNodeRtt'>,
+  } satisfies Omit<ResolvedNetwork, 'crossNodeRtt' | 'externalRtt'>,
   deployment: {
     /** Deployment spec.replicas default 1. */
     replicas: 1,
@@ -53,9 +58,13 @@ export const DEFAULTS = {
     queueLimit: null,
     serviceTime: { distribution: 'exponential', mean: 0.01 },
     slowStart: 0,
+    /** lbsim choice: a cold JVM-like start serves 3x slower at first. */
+    slowStartFactor: 3,
     /** Pod startup SLO: p99 <= 5 s for a stateless pod with its image present. */
     startup: { distribution: 'lognormal', median: 1, p99: 5 },
     appStartDelay: { distribution: 'constant', value: 0 },
+    appReadyDelay: { distribution: 'constant', value: 0 },
+    appReadiness: 'listening',
     terminationGracePeriodSeconds: 30,
     preStopSleep: 0,
     listenerCloseDelay: 0,
@@ -101,8 +110,17 @@ export const DEFAULTS = {
     maxConcurrentStreams: 250,
   } satisfies ResolvedConnections,
   /** Go net/http DefaultTransport dials with a 30 s timeout; http.Client.Timeout 0 = none. */
-  timeouts: { connect: 30, request: 0 } satisfies ResolvedTimeouts,
-  /** No retries by default; when enabled, gRPC-like backoff (25 ms doubling to 250 ms). */
+  timeouts: {
+    connect: 30,
+    request: 0,
+    unreachable: 'timeout',
+    hostUnreachableAfter: 3,
+    /** Linux net.ipv4.tcp_syn_retries 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s, give up at 127 s. */
+    synRetries: 6,
+    /** Linux tcp_retries2 15: about 924.6 s with RTO_MIN 200 ms (ip-sysctl.rst). */
+    deadPeerTimeout: 924.6,
+  } satisfies ResolvedTimeouts,
+  /** No retries by default; when enabled, Envoy's retry back-off (base 25 ms, max 10 x base). */
   retries: {
     count: 0,
     backoff: { initial: 0.025, max: 0.25, multiplier: 2, jitter: 0 },

@@ -37,11 +37,11 @@ function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
   const exponential = strict({ distribution: z.literal('exponential'), mean: dPos() });
   const uniform = strict({ distribution: z.literal('uniform'), min: d(), max: d() }).superRefine(
     (v, c) => {
-      if (v.max < v.min) {
+      if (!(v.max > v.min)) {
         c.addIssue({
           code: 'custom',
           path: ['max'],
-          message: `expected a value >= min (${v.min}s), got \`${v.max}s\``,
+          message: `expected a value > min (${v.min}s), got \`${v.max}s\``,
         });
       }
     },

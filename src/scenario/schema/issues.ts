@@ -131,7 +131,30 @@ export function parseInto<S extends z.ZodType>(
   const r = safeParse(schema, value);
   if (r.success) return r.data;
   for (const iss of r.error.issues) {
-    ctx.addIssue({ ...iss, path: [...prefix, ...iss.path] } as unknown as RawIssue);
+    let message = iss.message;
+    // A schema built elsewhere (a balancer's options) with plain strict objects: recover its
+    // top-level keys so an unknown key still gets "did you mean".
+    if (
+      iss.code === 'unrecognized_keys' &&
+      !message.startsWith(KNOWN_KEYS_MARK) &&
+      iss.path.length === 0
+    ) {
+      const keys = objectKeysOf(schema);
+      if (keys !== undefined) message = `${KNOWN_KEYS_MARK}${JSON.stringify(keys)}`;
+    }
+    ctx.addIssue({ ...iss, message, path: [...prefix, ...iss.path] } as unknown as RawIssue);
+  }
+  return undefined;
+}
+
+/** The keys of an object schema, looking through optional/default/pipe wrappers. */
+export function objectKeysOf(schema: z.ZodType): string[] | undefined {
+  let cur: unknown = schema;
+  for (let depth = 0; depth < 8 && cur !== undefined; depth++) {
+    const def = (cur as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
+    if (def === undefined) return undefined;
+    if (def.type === 'object') return Object.keys(def.shape as object);
+    cur = def.type === 'pipe' ? def.in : def.innerType;
   }
   return undefined;
 }

@@ -44,12 +44,20 @@ export const clusterSchema = strict({
   ipReuse: oneOf(['sequential', 'random', 'lifo', 'never'] as const).default('sequential'),
   otherServices: integer({ min: 0 }).default(DEFAULTS.cluster.otherServices),
   endpointsPerOtherService: integer({ min: 0 }).default(DEFAULTS.cluster.endpointsPerOtherService),
+  maxPodsPerNode: integer({ min: 1 }).default(DEFAULTS.cluster.maxPodsPerNode),
+  nodeMonitorGracePeriod: seconds(DEFAULTS.cluster.nodeMonitorGracePeriod),
+  initialState: oneOf(['steady', 'empty'] as const).default('steady'),
 });
 
 export const networkSchema = strict({
   rtt: seconds(DEFAULTS.network.rtt),
   crossNodeRtt: duration().optional(),
-}).transform((n) => ({ rtt: n.rtt, crossNodeRtt: n.crossNodeRtt ?? n.rtt }));
+  externalRtt: duration().optional(),
+}).transform((n) => ({
+  rtt: n.rtt,
+  crossNodeRtt: n.crossNodeRtt ?? n.rtt,
+  externalRtt: n.externalRtt ?? n.rtt,
+}));
 
 const readinessProbeSchema = strict({
   enabled: boolean().default(true),
@@ -78,8 +86,11 @@ function podSchema(ctx: SchemaContext) {
       .default(null),
     serviceTime: distribution(ctx).default(P.serviceTime),
     slowStart: seconds(P.slowStart),
+    slowStartFactor: number({ min: 1 }).default(P.slowStartFactor),
     startup: distribution(ctx).default(P.startup),
     appStartDelay: distribution(ctx).default(P.appStartDelay),
+    appReadyDelay: distribution(ctx).default(P.appReadyDelay),
+    appReadiness: oneOf(['listening', 'fail-on-sigterm'] as const).default(P.appReadiness),
     readinessProbe: readinessProbeSchema.prefault({}),
     terminationGracePeriodSeconds: seconds(P.terminationGracePeriodSeconds),
     preStop: strict({ sleep: seconds(0) }).prefault({}),
@@ -266,6 +277,14 @@ export function workloadSchema(ctx: SchemaContext) {
     timeouts: strict({
       connect: duration({ positive: true }).default(DEFAULTS.timeouts.connect),
       request: seconds(DEFAULTS.timeouts.request),
+      unreachable: oneOf(['timeout', 'ehostunreach'] as const).default(
+        DEFAULTS.timeouts.unreachable,
+      ),
+      hostUnreachableAfter: duration({ positive: true }).default(
+        DEFAULTS.timeouts.hostUnreachableAfter,
+      ),
+      synRetries: integer({ min: 0, max: 255 }).default(DEFAULTS.timeouts.synRetries),
+      deadPeerTimeout: duration({ positive: true }).default(DEFAULTS.timeouts.deadPeerTimeout),
     }).prefault({}),
     retries: retriesSchema.prefault({}),
   });
