@@ -47,9 +47,11 @@ def scenario_name(folder):
     if folder != results:
         return os.path.basename(folder)
     try:
-        return json.load(open(os.path.join(folder, 'run.json'))).get('scenario') or os.path.basename(folder)
-    except (OSError, ValueError):
-        return os.path.basename(folder)
+        named = json.load(open(os.path.join(folder, 'run.json'))).get('scenario')
+    except (OSError, ValueError, AttributeError):
+        named = None
+    named = named.get('name') if isinstance(named, dict) else named
+    return named if isinstance(named, str) and named else os.path.basename(folder)
 
 problems, checked = [], 0
 for folder in folders(results):

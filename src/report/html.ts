@@ -5,7 +5,7 @@
  *   data-charts-expected (written here), data-charts-rendered, data-chart-errors, data-charts-done.
  */
 import type { ChartGroup, ChartSpec } from './charts.js';
-import type { ScenarioData } from './load.js';
+import { runFacts, type ScenarioData } from './load.js';
 
 export interface ReportScenario {
   readonly data: ScenarioData;
@@ -74,10 +74,9 @@ aggregated is said above it. <span id="report-status">Charts not drawn yet (Java
 function renderScenario({ data: d, groups }: ReportScenario): string {
   const out: string[] = [`<section>\n<h2>${escapeHtml(d.name)}</h2>\n`];
   const meta: string[] = [];
-  const tool = d.run.tool as { version?: unknown } | undefined;
-  if (tool && typeof tool.version === 'string') meta.push(`lbsim ${tool.version}`);
-  if (typeof d.run.seed === 'number' || typeof d.run.seed === 'string')
-    meta.push(`seed ${d.run.seed}`);
+  const facts = runFacts(d.run);
+  if (facts.version) meta.push(`lbsim ${facts.version}`);
+  if (facts.seed) meta.push(`seed ${facts.seed}`);
   const balancers = [...new Set(d.series.map((s) => s.balancer))];
   const variants = [...new Set(d.series.map((s) => s.variant))];
   if (balancers.length) meta.push(`balancers: ${balancers.join(', ')}`);

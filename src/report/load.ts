@@ -114,8 +114,7 @@ async function readRun(folder: string, problems: string[]): Promise<Record<strin
     }
     try {
       const v: unknown = JSON.parse(text);
-      if (v !== null && typeof v === 'object' && !Array.isArray(v))
-        return v as Record<string, unknown>;
+      if (isRecord(v)) return v;
       problems.push(`${path}: expected a JSON object, ignored`);
     } catch (e) {
       problems.push(`${path}: not valid JSON (${(e as Error).message}), ignored`);
@@ -344,11 +343,8 @@ export async function loadScenario(folder: string, isRoot = false): Promise<Scen
     );
   }
 
-  const name = !isRoot
-    ? basename(folder)
-    : typeof run.scenario === 'string' && run.scenario
-      ? run.scenario
-      : basename(folder);
+  const named = typeof run.scenario === 'string' ? run.scenario : runScenario(run).name;
+  const name = isRoot && typeof named === 'string' && named ? named : basename(folder);
   return {
     name,
     folder,
@@ -370,15 +366,24 @@ export async function loadScenario(folder: string, isRoot = false): Promise<Scen
   };
 }
 
-/** run.json's `sweep` keys present in summary.csv, then any other column between variant and balancer. */
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The resolved scenario in run.json (`scenario`), when it is an object. */
+function runScenario(run: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return isRecord(run.scenario) ? run.scenario : {};
+}
+
+/**
+ * Swept key paths: run.json's `sweep` (or `scenario.sweep`, as src/runner writes it) keys present
+ * in summary.csv, then any other summary column between variant and balancer.
+ */
 export function sweepKeys(
   run: Readonly<Record<string, unknown>>,
   header: readonly string[],
 ): string[] {
-  const listed =
-    run.sweep !== null && typeof run.sweep === 'object' && !Array.isArray(run.sweep)
-      ? Object.keys(run.sweep as object)
-      : [];
+  const sweep = isRecord(run.sweep) ? run.sweep : runScenario(run).sweep;
+  const listed = isRecord(sweep) ? Object.keys(sweep) : [];
   const keys = listed.filter((k) => header.includes(k));
   const v = header.indexOf('variant');
   const b = header.indexOf('balancer');
@@ -402,4 +407,18 @@ function keepFirstReplication<T>(
   const cur = m.get(k);
   if (!cur || replication < cur.replication) m.set(k, { replication, rows: [row] });
   else if (replication === cur.replication && cur.rows.length < cap) cur.rows.push(row);
+}
+
+/** lbsim version and master seed from run.json, for the page header (either may be absent). */
+export function runFacts(run: Readonly<Record<string, unknown>>): {
+  version?: string;
+  seed?: string;
+} {
+  const sc = runScenario(run);
+  const tool = isRecord(run.lbsim) ? run.lbsim : isRecord(run.tool) ? run.tool : {};
+  const seed = run.seed ?? sc.seed;
+  return {
+    version: typeof tool.version === 'string' ? tool.version : undefined,
+    seed: typeof seed === 'number' || typeof seed === 'string' ? String(seed) : undefined,
+  };
 }

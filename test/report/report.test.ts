@@ -118,6 +118,8 @@ describe('loading a results folder', () => {
   it('sweep keys: from run.json, else the summary columns between variant and balancer', () => {
     const header = ['scenario', 'variant', 'a.b', 'c', 'balancer', 'replication'];
     expect(sweepKeys({ sweep: { c: [1], 'not.in.summary': [2] } }, header)).toEqual(['c', 'a.b']);
+    // As src/runner writes run.json: the resolved scenario holds the sweep.
+    expect(sweepKeys({ scenario: { name: 'x', sweep: { c: [1] } } }, header)).toEqual(['c', 'a.b']);
     expect(sweepKeys({}, header)).toEqual(['a.b', 'c']);
     expect(sweepKeys({}, ['scenario', 'variant', 'balancer'])).toEqual([]);
   });
