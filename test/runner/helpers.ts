@@ -54,7 +54,7 @@ export function toyScenario(o: ToyOptions = {}): ResolvedScenario {
     file: undefined,
     sweep: o.rates ? { 'workload.arrivals.rate': o.rates } : {},
     variants,
-  } as ResolvedScenario;
+  } as unknown as ResolvedScenario;
 }
 
 export function tempDir(prefix = 'lbsim-test-'): string {
