@@ -308,13 +308,16 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       this.ngxNext503 = no.nextUpstream.includes('http_503');
       // Keep-alive and HTTP/2 clients hold one connection to Nginx, served by one worker.
       for (let c = 0; c < nc; c++) this.clWorker[c] = Math.floor(this.ngxRng.next() * no.workers);
-      const kStart = sim.register('nginx:start', () => this.ngxLoad());
+      const kStart = sim.register('nginx:start', () => {
+        if (!this.ngxStarted) this.ngxLoad();
+      });
       const kReload = sim.register('nginx:reload', () => {
         this.ngxReload();
         sim.schedule(no.reloadInterval, kReload, 0);
       });
-      if (no.startAt <= sim.now) this.ngxLoad();
-      else sim.scheduleAt(no.startAt, kStart, 0);
+      // Nginx loads its configuration at startAt: by an event, or at the first request that
+      // finds it due (so pods the cluster creates at t = startAt during setup are included).
+      sim.scheduleAt(Math.max(no.startAt, sim.now), kStart, 0);
       if (no.reloadInterval > 0)
         sim.scheduleAt(Math.max(sim.now, no.startAt) + no.reloadInterval, kReload, 0);
       this.readQ = new DeadlineQueue(
@@ -1147,6 +1150,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       this.failAfter(r, ErrorKind.connect_timeout, ErrorCause.node_failure, this.giveUp);
       return;
     }
+    if (!this.ngxStarted && this.sim.now >= no.startAt) this.ngxLoad();
     if (!this.ngxStarted) {
       this.failAfter(r, ErrorKind.refused, ErrorCause.not_listening, 2 * d);
       return;
@@ -1247,7 +1251,13 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    this.ngxUpstreamFailed(x, t.errKind[x] as ErrorKind, t.errCause[x] as ErrorCause, 0);
+    const kind = t.errKind[x] as ErrorKind;
+    this.ngxUpstreamFailed(
+      x,
+      kind,
+      t.errCause[x] as ErrorCause,
+      kind === ErrorKind.connect_timeout ? 1 : 0,
+    );
   }
 
   private onNgxReadTimeout(x: number): void {
@@ -1298,7 +1308,12 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const no = (this.ngx as NginxDeps).options;
     const allowed =
       cond === 0 ? this.ngxNextError : cond === 1 ? this.ngxNextTimeout : this.ngxNext503;
-    const triesLeft = no.nextUpstreamTries === 0 || (t.upTries[a] as number) < no.nextUpstreamTries;
+    // u->peer.tries starts at the number of servers, capped by proxy_next_upstream_tries
+    // (ngx_http_upstream_round_robin.c, ngx_http_upstream_next): once spent, the failure's own
+    // status goes to the client (error 502, timeout 504, http_503 503).
+    const servers = picker.size;
+    const maxTries = no.nextUpstreamTries === 0 ? servers : Math.min(servers, no.nextUpstreamTries);
+    const triesLeft = (t.upTries[a] as number) < maxTries;
     const timeLeft =
       no.nextUpstreamTimeout === 0 || now - (t.upStart[a] as number) < no.nextUpstreamTimeout;
     if (allowed && triesLeft && timeLeft) {

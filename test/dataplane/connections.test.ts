@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { clientsOnNodes, harness, podIp, watchConservation } from './fakes.js';
+
+describe('connections', () => {
+  it('keepalive pins every request to the endpoint chosen at connect time', () => {
+    const h = harness({
+      path: { network: { rtt: 0.001 }, connections: { mode: 'keepalive', poolSize: 1 } },
+    });
+    const pods = [1, 2, 3, 4].map((i) => h.cluster.addPod(0, podIp(i)));
+    h.program(pods);
+    const k = h.sim.register('send', () => h.path.submit(0, 0.001));
+    for (let i = 0; i < 200; i++) h.sim.schedule(i * 0.01, k, 0);
+    watchConservation(h, 0.0337, 3);
+    h.sim.run(3);
+    expect(h.rec.nCompleted).toBe(200);
+    expect(h.rec.servedBy.size).toBe(1); // one connection, one endpoint
+    expect(h.balancers[0]?.opened.size).toBe(1);
+    expect(h.path.openConnections(0)).toBe(1);
+  });
+
+  it('per-request connections: the balancer picks per request (all endpoints used)', () => {
+    const h = harness({ path: { network: { rtt: 0.001 } } });
+    const pods = [1, 2, 3, 4].map((i) => h.cluster.addPod(0, podIp(i)));
+    h.program(pods);
+    const k = h.sim.register('send', () => h.path.submit(0, 0.001));
+    for (let i = 0; i < 400; i++) h.sim.schedule(i * 0.01, k, 0);
+    h.sim.run(5);
+    expect(h.rec.servedBy.size).toBe(4);
+    // Uniform: each pod ~100 of 400; binomial sd ~8.7, so +-40 is > 4.5 sd.
+    for (const n of h.rec.servedBy.values()) expect(Math.abs(n - 100)).toBeLessThan(40);
+    // Every connection opened was closed again (IPVS accounting balances).
+    for (const ip of h.balancers[0]?.opened.keys() ?? [])
+      expect(h.balancers[0]?.active(ip)).toBe(0);
+    expect(h.path.openConnections(0)).toBe(0);
+    h.path.checkConservation();
+  });
+
+  it('L4 imbalance: after scale-up, new pods get no traffic on long-lived connections', () => {
+    const clients = clientsOnNodes(8, 1);
+    const run = (mode: 'per-request' | 'keepalive' | 'http2') => {
+      const h = harness({
+        clients,
+        path: { network: { rtt: 0.001 }, connections: { mode, poolSize: 2 } },
+      });
+      const old = [1, 2].map((i) => h.cluster.addPod(0, podIp(i)));
+      h.program(old);
+      const k = h.sim.register('send', (c) => h.path.submit(c, 0.002));
+      for (let i = 0; i < 4000; i++) h.sim.schedule(i * 0.0025, k, i % 8);
+      // Scale up at t = 2 s: two new pods, programmed at once.
+      h.sim.schedule(
+        2,
+        h.sim.register('scale', () => {
+          const fresh = [3, 4].map((i) => h.cluster.addPod(0, podIp(i)));
+          h.program([...old, ...fresh]);
+        }),
+        0,
+      );
+      h.sim.run(12);
+      h.path.checkConservation();
+      return (h.rec.servedBy.get(2) ?? 0) + (h.rec.servedBy.get(3) ?? 0);
+    };
+    const perRequest = run('per-request');
+    // ~3200 requests after the scale-up, half of them to the new pods when picked per request.
+    expect(perRequest).toBeGreaterThan(1300);
+    expect(run('keepalive')).toBe(0);
+    expect(run('http2')).toBe(0);
+  });
+
+  it('maxRequestsPerConnection re-dials, so the balancer sees new connections', () => {
+    const h = harness({
+      path: {
+        network: { rtt: 0 },
+        connections: { mode: 'keepalive', poolSize: 1, maxRequestsPerConnection: 10 },
+      },
+    });
+    const pods = [1, 2].map((i) => h.cluster.addPod(0, podIp(i)));
+    h.program(pods);
+    const k = h.sim.register('send', () => h.path.submit(0, 0.001));
+    for (let i = 0; i < 100; i++) h.sim.schedule(i * 0.01, k, 0);
+    h.sim.run(2);
+    const opened = [...(h.balancers[0]?.opened.values() ?? [])].reduce((a, b) => a + b, 0);
+    expect(opened).toBe(10);
+    h.path.checkConservation();
+  });
+
+  it('keepalive pool limit: requests beyond poolSize wait in the client (FIFO)', () => {
+    const h = harness({
+      path: { network: { rtt: 0 }, connections: { mode: 'keepalive', poolSize: 2 } },
+      pod: { concurrency: 10 },
+    });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    for (let i = 0; i < 5; i++) h.path.submit(0, 1);
+    h.sim.run(10);
+    // 2 connections, HTTP/1.1 one at a time: pairs finish at 1, 2, 3.
+    expect(h.rec.latencies).toEqual([1, 1, 2, 2, 3]);
+    expect(h.path.openConnections(0)).toBe(2);
+    h.path.checkConservation();
+  });
+
+  it('http2 multiplexes one connection up to maxConcurrentStreams', () => {
+    const h = harness({
+      path: { network: { rtt: 0 }, connections: { mode: 'http2', maxConcurrentStreams: 3 } },
+      pod: { concurrency: 10 },
+    });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    for (let i = 0; i < 5; i++) h.path.submit(0, 1);
+    h.sim.run(10);
+    expect(h.rec.latencies).toEqual([1, 1, 1, 2, 2]);
+    expect(h.balancers[0]?.opened.get(podIp(1))).toBe(1);
+    h.path.checkConservation();
+  });
+
+  it('idle keepalive connections close after idleTimeout (reported to the balancer)', () => {
+    const h = harness({
+      path: { network: { rtt: 0 }, connections: { mode: 'keepalive', idleTimeout: 5 } },
+    });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    h.path.submit(0, 0.1);
+    h.sim.run(4);
+    expect(h.balancers[0]?.active(podIp(1))).toBe(1);
+    h.sim.run(6);
+    expect(h.balancers[0]?.active(podIp(1))).toBe(0);
+    expect(h.path.openConnections(0)).toBe(0);
+  });
+
+  it('a pod kill breaks its keepalive connections; the next request re-dials elsewhere', () => {
+    const h = harness({
+      balancer: 'rr',
+      path: { network: { rtt: 0 }, connections: { mode: 'keepalive', poolSize: 1 } },
+    });
+    const a = h.cluster.addPod(0, podIp(1));
+    const b = h.cluster.addPod(0, podIp(2));
+    h.program([a, b]);
+    h.path.submit(0, 0.01);
+    h.sim.run(1);
+    expect(h.rec.servedBy.get(a)).toBe(1);
+    h.cluster.kill(a);
+    h.program([b]);
+    h.path.submit(0, 0.01);
+    h.sim.run(2);
+    expect(h.rec.servedBy.get(b)).toBe(1);
+    expect(h.rec.nFailed).toBe(0);
+    h.path.checkConservation();
+  });
+
+  it('graceful termination: idle connections close at once, busy ones after their response', () => {
+    const h = harness({
+      path: { network: { rtt: 0 }, connections: { mode: 'keepalive', poolSize: 2 } },
+    });
+    const a = h.cluster.addPod(0, podIp(1));
+    h.program([a]);
+    h.path.submit(0, 1);
+    h.path.submit(0, 3);
+    h.sim.run(2); // one connection idle, one busy
+    h.cluster.closeListener(a);
+    expect(h.path.openConnections(0)).toBe(1);
+    h.sim.run(5);
+    expect(h.path.openConnections(0)).toBe(0);
+    expect(h.rec.nCompleted).toBe(2);
+    expect(h.drained).toEqual([a]);
+  });
+});
