@@ -217,6 +217,33 @@ describe('problems', () => {
     );
   });
 
+  it("balancer options are validated by the balancer's own schema", () => {
+    const s = loadScenarioText('balancers: [{name: nginx-static, failTimeout: 5s, workers: 2}]\n');
+    expect(s.balancers[0]?.options).toMatchObject({ maxFails: 1, failTimeout: 5, workers: 2 });
+    // The first message is the data plane's schema's own wording: only its path is ours.
+    const lines = problems('balancers: [{name: nginx-static, maxFail: 2, failTimeout: -1}]\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^f\.yaml: balancers\[0\]\.failTimeout: expected .*, got `-1`$/);
+    expect(lines[1]).toBe(
+      'f.yaml: balancers[0].maxFail: unknown key `maxFail` (did you mean `maxFails`?)',
+    );
+  });
+
+  it("the Service's sessionAffinity reaches every balancer that takes it, unless set there", () => {
+    const s = loadScenarioText(
+      'service: {sessionAffinity: ClientIP, sessionAffinityTimeoutSeconds: 60s}\nbalancers: [iptables, {name: ipvs-rr, sessionAffinity: None}, nginx-static]\n',
+    );
+    expect(s.balancers[0]?.options).toMatchObject({
+      sessionAffinity: 'ClientIP',
+      sessionAffinityTimeout: 60,
+    });
+    expect(s.balancers[1]?.options).toMatchObject({
+      sessionAffinity: 'None',
+      sessionAffinityTimeout: 60,
+    });
+    expect(s.balancers[2]?.options).not.toHaveProperty('sessionAffinity');
+  });
+
   it('duplicate balancer labels are rejected', () => {
     expect(problems('balancers: [iptables, iptables]\n')[0]).toMatch(
       /^f\.yaml: balancers\[1\]: expected a unique label/,
