@@ -1,0 +1,139 @@
+import { describe, expect, it } from 'vitest';
+import { RandomSource } from '../../src/engine/index.js';
+import { PoissonArrivals } from '../../src/workload/arrivals.js';
+import { WorkloadDriver } from '../../src/workload/driver.js';
+import {
+  clientsOnNodes,
+  constant,
+  exponential,
+  harness,
+  podIp,
+  watchConservation,
+} from '../dataplane/fakes.js';
+
+function streams(seed: number) {
+  const rs = new RandomSource(seed);
+  return {
+    arrivals: rs.stream('arrivals'),
+    clients: rs.stream('clients'),
+    service: rs.stream('service'),
+    think: rs.stream('think'),
+  };
+}
+
+describe('workload driver', () => {
+  it('closed-loop users keep exactly N requests in flight (no think time)', () => {
+    const h = harness({
+      nodes: 2,
+      clients: clientsOnNodes(2, 2),
+      path: { network: { rtt: 0.0005 } },
+      pod: { concurrency: 2 },
+    });
+    const pods = [1, 2, 3].map((i) => h.cluster.addPod(i % 2, podIp(i)));
+    h.program(pods);
+    const N = 7;
+    const d = new WorkloadDriver(
+      h.sim,
+      {
+        arrivals: { process: 'closed-loop', users: N, thinkTime: null, rampUp: 0 },
+        serviceTime: exponential(0.01),
+        clientCount: 4,
+      },
+      streams(3),
+      h.path,
+    );
+    h.path.setListener(d);
+    const k = h.sim.register('sample', () => {
+      // Sampled between events (odd offsets): every user has exactly one request outstanding.
+      const c = h.path.counts();
+      expect(c.inFlight).toBe(N);
+      expect(c.arrivals).toBe(c.completed + c.failed + c.inFlight);
+    });
+    for (let i = 1; i < 100; i++) h.sim.schedule(i * 0.0997 + 1e-9, k, 0);
+    h.sim.run(10);
+    expect(h.rec.nCompleted).toBeGreaterThan(1000);
+  });
+
+  it('closed loop with think time Z: throughput = N / (R + Z) (interactive response time law)', () => {
+    const h = harness({ path: { network: { rtt: 0 } }, pod: { concurrency: 100 } });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    const d = new WorkloadDriver(
+      h.sim,
+      {
+        arrivals: { process: 'closed-loop', users: 10, thinkTime: constant(0.09), rampUp: 0 },
+        serviceTime: constant(0.01),
+        clientCount: 1,
+      },
+      streams(1),
+      h.path,
+    );
+    h.path.setListener(d);
+    h.sim.run(100);
+    // No queueing (100 workers): R = 0.01, cycle 0.1 s, 10 users -> 100 req/s exactly.
+    expect(h.rec.nCompleted).toBeGreaterThanOrEqual(9990);
+    expect(h.rec.nCompleted).toBeLessThanOrEqual(10000);
+    h.path.checkConservation();
+  });
+
+  it('open loop: same seed -> same arrivals, clients and demands whatever the balancer does', () => {
+    const run = (queueLimit: number) => {
+      const h = harness({
+        clients: clientsOnNodes(3, 1),
+        path: { network: { rtt: 0 } },
+        pod: { queueLimit },
+      });
+      const p = h.cluster.addPod(0, podIp(1));
+      h.program([p]);
+      const seen: number[] = [];
+      const target = {
+        submit: (c: number, dm: number, u: number) => {
+          seen.push(h.sim.now, c, dm);
+          h.path.submit(c, dm, u);
+        },
+        isClientAlive: (c: number) => h.path.isClientAlive(c),
+      };
+      new WorkloadDriver(
+        h.sim,
+        {
+          arrivals: { process: 'open', arrivals: new PoissonArrivals(50) },
+          serviceTime: exponential(0.015),
+          clientCount: 3,
+        },
+        streams(9),
+        target,
+      );
+      watchConservation(h, 0.77, 20);
+      h.sim.run(20);
+      return seen;
+    };
+    // Different outcomes (a queue limit makes 503s), identical offered requests.
+    expect(run(0)).toEqual(run(Number.POSITIVE_INFINITY));
+  });
+
+  it('a failed node stops its clients: their arrivals are dropped, in-flight ones fail', () => {
+    const h = harness({ nodes: 2, clients: clientsOnNodes(1, 2), path: { network: { rtt: 0 } } });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    const d = new WorkloadDriver(
+      h.sim,
+      {
+        arrivals: { process: 'open', arrivals: new PoissonArrivals(100) },
+        serviceTime: constant(0.5),
+        clientCount: 2,
+      },
+      streams(5),
+      h.path,
+    );
+    h.sim.schedule(
+      5,
+      h.sim.register('fail', () => h.path.nodeFailed(1)),
+      0,
+    );
+    watchConservation(h, 0.31, 10);
+    h.sim.run(10);
+    expect(d.dropped).toBeGreaterThan(200); // ~250 arrivals for node 1's client after t = 5
+    expect(h.rec.failures.some((f) => f.at === 5)).toBe(true);
+    h.path.checkConservation();
+  });
+});
