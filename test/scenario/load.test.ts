@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { makeDistribution } from '../../src/engine/distributions.js';
 import { ScenarioError } from '../../src/scenario/errors.js';
 import {
   listShippedScenarios,
@@ -388,6 +389,29 @@ describe('distributions', () => {
       distribution: 'empirical',
       values: [0.001, 0.002],
     });
+  });
+
+  it('every resolved form is accepted by the engine (makeDistribution)', () => {
+    for (const y of [
+      '0s',
+      '{distribution: uniform, min: 1ms, max: 3ms}',
+      '{distribution: lognormal, median: 10ms, p99: 1s}',
+      '{distribution: lognormal, mean: 10ms, cv: 2}',
+      '{distribution: erlang, mean: 1s, shape: 3}',
+      '{distribution: gamma, mean: 1s, shape: 0.5}',
+      '{distribution: mixture, components: [{weight: 3, distribution: constant, value: 1ms}, {weight: 1, distribution: exponential, mean: 1s}]}',
+      '{distribution: empirical, values: [0, 2ms]}',
+    ]) {
+      const spec = st(y);
+      expect(() => makeDistribution(spec), y).not.toThrow();
+    }
+    // Mean of the mixture from the resolved spec: (3 x 1 ms + 1 x 1 s) / 4, weights normalised.
+    const m = makeDistribution(
+      st(
+        '{distribution: mixture, components: [{weight: 3, distribution: constant, value: 1ms}, {weight: 1, distribution: exponential, mean: 1s}]}',
+      ),
+    );
+    expect(m.mean).toBeCloseTo((3 * 0.001 + 1) / 4, 12);
   });
 
   it('empirical from a CSV relative to the scenario file, with a unit', () => {
