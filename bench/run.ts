@@ -14,6 +14,7 @@
  * Adding a benchmark: write bench/<name>.ts exporting a `Benchmark` (bench/types.ts), then add
  * one import and one line to BENCHMARKS below.
  */
+import { cluster } from './cluster.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
 import { rng } from './rng.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   modelA,
   hold,
   rng,
+  cluster,
   // one line per benchmark (this comment keeps the formatter from joining the lines)
 ];
 
