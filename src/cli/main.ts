@@ -11,6 +11,7 @@ import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
 import { runBatch } from '../runner/batch.js';
 import { parseShard, planJobs } from '../runner/jobs.js';
+import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
 import { formatProblem } from '../scenario/errors.js';
 import { listShippedScenarios, validateScenarioFiles } from '../scenario/load.js';
@@ -252,6 +253,29 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         );
       }
       io.out(`${formatSummaryTable(await summarizeDir(dir))}\n${CI_NOTE}\n`);
+    });
+
+  program
+    .command('merge')
+    .description('join the outputs of `run --shard i/n` runs into one output folder')
+    .argument('<out>', 'output folder of the merged result')
+    .argument('<dirs...>', 'output folders of the shards')
+    .action(async (out: string, dirs: string[]) => {
+      let merged: Awaited<ReturnType<typeof mergeShards>>;
+      try {
+        merged = await mergeShards(dirs, out);
+      } catch (err) {
+        return program.error(`merge: ${(err as Error).message}`, { exitCode: EXIT_USAGE });
+      }
+      for (const [name, ids] of Object.entries(merged.missing)) {
+        if (ids.length > 0) {
+          io.err(
+            `${name}: ${ids.length} job(s) in no shard (ids ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''})\n`,
+          );
+          setExit(EXIT_SIMULATION_FAILED);
+        }
+      }
+      io.out(`merged into ${merged.dirs.map(displayPath).join(', ')}\n`);
     });
 
   return program;

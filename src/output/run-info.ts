@@ -62,6 +62,8 @@ export function gitCommit(): string | null {
 export interface RunMetadataInput {
   readonly scenario: unknown;
   readonly jobs: readonly unknown[];
+  /** Ids of the scenario's whole job list (a shard runs some of them). */
+  readonly jobIds?: { readonly first: number; readonly count: number } | undefined;
   readonly startedAt: string;
   readonly wallSeconds: number;
   readonly command?: readonly string[] | undefined;
@@ -79,6 +81,7 @@ export function runMetadata(input: RunMetadataInput): Record<string, unknown> {
     wall_s: input.wallSeconds,
     threads: input.threads ?? null,
     shard: input.shard ?? null,
+    job_ids: input.jobIds ?? null,
     jobs: input.jobs,
     scenario: input.scenario,
   };

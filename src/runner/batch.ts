@@ -101,6 +101,7 @@ export async function runBatch(
       const meta = runMetadata({
         scenario: plan.scenario,
         jobs: plan.jobs.map((j) => jobRecord(j, byId.get(j.id))),
+        jobIds: plan.jobIds,
         startedAt: new Date(started).toISOString(),
         wallSeconds,
         command: options.command,

@@ -8,6 +8,8 @@ export interface ScenarioJobs {
   /** Swept key paths, in the file's order (summary.csv columns after `variant`). */
   readonly sweepKeys: readonly string[];
   readonly jobs: readonly JobSpec[];
+  /** Ids of the scenario's whole (unsharded) job list: first .. first + count - 1. */
+  readonly jobIds: { readonly first: number; readonly count: number };
 }
 
 /** Options of planJobs. */
@@ -47,6 +49,7 @@ export function planJobs(
   const out: ScenarioJobs[] = [];
   for (const scenario of scenarios) {
     const jobs: JobSpec[] = [];
+    const first = id;
     for (const variant of scenario.variants) {
       const config = variant.scenario;
       for (const balancer of config.balancers) {
@@ -73,7 +76,12 @@ export function planJobs(
         }
       }
     }
-    out.push({ scenario, sweepKeys: Object.keys(scenario.sweep), jobs });
+    out.push({
+      scenario,
+      sweepKeys: Object.keys(scenario.sweep),
+      jobs,
+      jobIds: { first, count: id - first },
+    });
   }
   return out;
 }

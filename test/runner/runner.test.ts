@@ -226,3 +226,28 @@ describe('worker threads (built worker: run `npm run build` first)', () => {
     }
   });
 });
+
+describe('shards and merge', () => {
+  it('merging --shard 0/2 and 1/2 gives the bytes of the unsharded run', async () => {
+    const { mergeShards } = await import('../../src/runner/merge.js');
+    const scenarios = [
+      toyScenario({ balancers: ['iptables', 'ipvs-rr', 'x'], replications: 3, rates: [50, 80] }),
+    ];
+    const whole = tempDir();
+    await runBatch(scenarios, { outDir: whole, executor: inProcess() });
+    const shards = [tempDir(), tempDir()];
+    for (const [index, dir] of shards.entries()) {
+      await runBatch(scenarios, { outDir: dir, executor: inProcess(), shard: { index, count: 2 } });
+    }
+    const merged = tempDir();
+    const partial = await mergeShards([shards[0] as string], path.join(merged, 'partial'));
+    expect(partial.missing.toy).toHaveLength(9); // the odd job ids of 0..17
+    const r = await mergeShards(shards, merged);
+    expect(r.missing.toy).toEqual([]);
+    for (const table of Object.keys(TABLES)) {
+      expect(fs.readFileSync(path.join(merged, 'toy', `${table}.csv`), 'utf8')).toBe(
+        fs.readFileSync(path.join(whole, 'toy', `${table}.csv`), 'utf8'),
+      );
+    }
+  });
+});
