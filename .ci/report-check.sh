@@ -24,7 +24,9 @@ fi
 
 cd "$root"
 out="$results/report.html"
-if node bin/lbsim.js report --help >/dev/null 2>&1; then
+# `lbsim --help` lists the commands; commander answers `report --help` with exit 0 even when
+# there is no such command, so look at the list instead.
+if node bin/lbsim.js --help 2>/dev/null | grep -Eq '^  report\b'; then
   node bin/lbsim.js report "$results" >/dev/null
 else
   echo 'report-check.sh: `lbsim report` not available in dist; using src/report/main.ts'
