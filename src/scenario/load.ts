@@ -241,6 +241,7 @@ export function resolveScenario(
   // Sweep: canonical path -> values, validated for shape here; values are validated per variant.
   const { sweep: rawSweep, ...base } = content;
   const sweep: [string, PathSegment[], unknown[]][] = [];
+  const sweepKeys = new Map<string, string>(); // canonical path -> key as written (for lines)
   if (rawSweep !== undefined) {
     if (!isMapping(rawSweep)) {
       problem(
@@ -267,7 +268,10 @@ export function resolveScenario(
             ['sweep', key],
             `expected a non-empty list of values, got \`${JSON.stringify(values)}\``,
           );
-        } else if (p !== undefined) sweep.push([pathToString(p), p, values]);
+        } else if (p !== undefined) {
+          sweep.push([pathToString(p), p, values]);
+          sweepKeys.set(pathToString(p), key);
+        }
       }
     }
   }
@@ -314,7 +318,7 @@ export function resolveScenario(
     const line = fromSet
       ? null
       : swept !== undefined
-        ? lineOf(['sweep', swept[0]])
+        ? lineOf(['sweep', sweepKeys.get(swept[0]) ?? swept[0]])
         : lineOf(p.path);
     problem(p.path, message, line);
   }
