@@ -1,4 +1,4 @@
-import type { Distribution } from '../engine/distributions.js';
+import type { Distribution, DistributionSpec } from '../engine/distributions.js';
 import type { Rng } from '../engine/index.js';
 
 /**
@@ -231,3 +231,81 @@ export interface ClosedLoopSpec {
 export type WorkloadArrivals =
   | { readonly process: 'open'; readonly arrivals: ArrivalProcess }
   | ClosedLoopSpec;
+
+/**
+ * Arrival specs as the scenario file resolves them (structurally the same as the scenario
+ * layer's ResolvedArrivals; this layer does not import it). Distributions still as specs.
+ */
+export type ArrivalSpec =
+  | { readonly process: 'poisson'; readonly rate: number }
+  | { readonly process: 'constant'; readonly rate: number }
+  | {
+      readonly process: 'on-off';
+      readonly rate: number;
+      readonly offRate: number;
+      readonly on: DistributionSpec;
+      readonly off: DistributionSpec;
+      readonly within: 'poisson' | 'constant';
+    }
+  | {
+      readonly process: 'diurnal';
+      readonly minRate: number;
+      readonly maxRate: number;
+      readonly period: number;
+      readonly phase: number;
+    }
+  | { readonly process: 'trace'; readonly times: readonly number[]; readonly loop: boolean }
+  | {
+      readonly process: 'closed-loop';
+      readonly users: number;
+      readonly thinkTime: DistributionSpec;
+      /** @default 0 */
+      readonly rampUp?: number;
+    };
+
+/** Builds the arrival process of a spec; `make` is engine/distributions' makeDistribution. */
+export function buildArrivals(
+  spec: ArrivalSpec,
+  make: (d: DistributionSpec) => Distribution,
+): WorkloadArrivals {
+  switch (spec.process) {
+    case 'poisson':
+      return { process: 'open', arrivals: new PoissonArrivals(spec.rate) };
+    case 'constant':
+      return { process: 'open', arrivals: new ConstantArrivals(spec.rate) };
+    case 'on-off':
+      return {
+        process: 'open',
+        arrivals: new OnOffArrivals(
+          spec.rate,
+          spec.offRate,
+          make(spec.on),
+          make(spec.off),
+          spec.within,
+        ),
+      };
+    case 'diurnal':
+      return {
+        process: 'open',
+        arrivals: new ThinnedArrivals(
+          sinusoidRate(spec.minRate, spec.maxRate, spec.period, spec.phase),
+        ),
+      };
+    case 'trace':
+      return { process: 'open', arrivals: new TraceArrivals(spec.times, spec.loop) };
+    case 'closed-loop': {
+      const think = make(spec.thinkTime);
+      return {
+        process: 'closed-loop',
+        users: spec.users,
+        // A constant 0 think time needs no draw per request.
+        thinkTime: think.kind === 'constant' && think.mean === 0 ? null : think,
+        rampUp: spec.rampUp ?? 0,
+      };
+    }
+    default: {
+      const never: never = spec;
+      throw new Error(`unknown arrival process ${JSON.stringify(never)}`);
+    }
+  }
+}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomSource } from '../../src/engine/index.js';
 import {
   type ArrivalProcess,
+  buildArrivals,
   ConstantArrivals,
   OnOffArrivals,
   PoissonArrivals,
@@ -104,5 +105,25 @@ describe('client placement', () => {
   it('external clients have no node', () => {
     const t = placeClients({ count: 3, location: 'external', placement: 'even' }, 4);
     expect([...t.node]).toEqual([-1, -1, -1]);
+  });
+});
+
+describe('buildArrivals', () => {
+  const make = (d: { distribution: string; value?: number; mean?: number }) =>
+    d.distribution === 'constant' ? constant(d.value ?? 0) : exponential(d.mean ?? 1);
+  it('maps each spec to its process; constant-0 think time needs no draws', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the test maker accepts the two kinds it uses
+    const m = make as any;
+    expect(buildArrivals({ process: 'poisson', rate: 5 }, m)).toMatchObject({ process: 'open' });
+    const c = buildArrivals(
+      { process: 'closed-loop', users: 3, thinkTime: { distribution: 'constant', value: 0 } },
+      m,
+    );
+    expect(c).toEqual({ process: 'closed-loop', users: 3, thinkTime: null, rampUp: 0 });
+    const d = buildArrivals(
+      { process: 'diurnal', minRate: 1, maxRate: 2, period: 10, phase: 0 },
+      m,
+    );
+    expect(d.process === 'open' && d.arrivals.describe()).toMatch(/sinusoid/);
   });
 });
