@@ -169,6 +169,40 @@ function inheritServiceAffinity(raw: Record<string, unknown>, catalog: BalancerC
   });
 }
 
+let registry: BalancerCatalog | undefined;
+function defaultCatalog(): BalancerCatalog {
+  registry ??= registryCatalog();
+  return registry;
+}
+
+/**
+ * Building the zod schema costs about 50 ms, parsing with it about 2 ms: the schema is built once
+ * per catalog and reads the current file's context through this holder. Parsing is synchronous,
+ * so one holder is never shared by two parses at once.
+ */
+const current: { ctx: SchemaContext } = {
+  ctx: { baseDir: '.', readFile: (f) => fs.readFileSync(f, 'utf8') },
+};
+const holder: SchemaContext = {
+  get baseDir() {
+    return current.ctx.baseDir;
+  },
+  readFile: (f) => current.ctx.readFile(f),
+};
+const schemas = new WeakMap<BalancerCatalog, ReturnType<typeof scenarioSchema>>();
+function schemaFor(
+  catalog: BalancerCatalog,
+  ctx: SchemaContext,
+): ReturnType<typeof scenarioSchema> {
+  current.ctx = ctx;
+  let s = schemas.get(catalog);
+  if (s === undefined) {
+    s = scenarioSchema(holder, catalog);
+    schemas.set(catalog, s);
+  }
+  return s;
+}
+
 /** Validates one variant's raw content; returns its config or its problems. */
 function validateVariant(
   raw: unknown,
@@ -203,7 +237,7 @@ export function resolveScenario(
   } = {},
 ): ResolvedScenario {
   const display = options.displayName ?? options.file ?? '<inline>';
-  const catalog = options.catalog ?? registryCatalog();
+  const catalog = options.catalog ?? defaultCatalog();
   const lineOf = options.lineOf ?? (() => undefined);
   const problems: ScenarioProblem[] = [];
   // `line`: null = no line (a value from --set), undefined = look it up.
@@ -295,7 +329,7 @@ export function resolveScenario(
   const defaultName = nameFromFile(options.file);
   const seen = new Map<string, { p: RawProblem; count: number; firstLabel: string }>();
   const variants: Variant[] = [];
-  const schema = scenarioSchema(ctx, catalog);
+  const schema = schemaFor(catalog, ctx);
   for (const rv of rawVariants) {
     inheritServiceAffinity(rv.raw, catalog);
     const r = validateVariant(rv.raw, schema, defaultName);
