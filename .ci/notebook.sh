@@ -21,7 +21,8 @@ if ! /usr/bin/python3 -c 'import pandas, matplotlib, nbconvert, ipykernel, matpl
     python3-pandas python3-matplotlib jupyter-nbconvert python3-ipykernel python3-matplotlib-inline >/dev/null
 fi
 
-rm -rf "$figures"
+# Stale figures must not satisfy the check: remove earlier PNGs and the manifest (only those).
+if [ -d "$figures" ]; then find "$figures" -name '*.png' -type f -delete; rm -f "$figures/manifest.json"; fi
 "$root/notebooks/run.sh" "$results" "$figures"
 
 /usr/bin/python3 - "$results" "$figures" <<'PY'

@@ -15,6 +15,7 @@ import {
   buildCharts,
   type ChartGroup,
   type ChartSpec,
+  lighten,
   MAX_CDF_POINTS,
   MAX_TIME_POINTS,
   meanCi,
@@ -97,6 +98,12 @@ describe('statistics', () => {
     expect(mean).toBe(2);
     expect(half).toBeCloseTo(4.303 / Math.sqrt(3), 10);
     expect(meanCi([5]).half).toBe(0);
+  });
+
+  it('lighten mixes with white: f = 0 keeps the colour, 0.5 is half way, 1 is white', () => {
+    expect(lighten('#1f77b4', 0)).toBe('#1f77b4');
+    expect(lighten('#000000', 0.5)).toBe('#808080');
+    expect(lighten('#123456', 1)).toBe('#ffffff');
   });
 
   it('nines axis: p50 -> 0.301, p90 -> 1, p99 -> 2, p99.9 -> 3, max -> 4', () => {
@@ -238,6 +245,9 @@ describe('chart specs', () => {
     expect(g.get('errors')!.skipped).toMatch(/no final errors/);
     const p99 = g.get('sweep')!.charts[0]!;
     expect(p99.x.title).toBe('workload.arrivals.rate');
+    // Per-series charts name sweep variants by their swept value.
+    const cdf = g.get('latency_cdf')!.charts[0]!;
+    expect(cdf.datasets.map((d) => d.label)).toContain('rate=800 / ipvs-lc');
     const vals = rows('load-sweep', 'summary')
       .filter((r) => r.balancer === 'iptables' && r['workload.arrivals.rate'] === '800')
       .map((r) => Number(r.latency_p99_ms));
