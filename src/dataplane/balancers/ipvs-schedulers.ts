@@ -13,7 +13,8 @@ import {
 
 // A local copy of the list-head slot: a module-local constant is folded by the JIT, where an
 // imported binding may be a getter call per loop iteration under some loaders (measured 5x).
-const HEAD: typeof LIST_HEAD = 0;
+const HEAD = 0 as number;
+if (HEAD !== LIST_HEAD) throw new Error('IPVS list head slot mismatch');
 
 /**
  * The Linux IPVS schedulers kube-proxy offers (`--ipvs-scheduler`), ported from
