@@ -124,6 +124,7 @@ describe('connections', () => {
     h.sim.run(6);
     expect(h.balancers[0]?.active(podIp(1))).toBe(0);
     expect(h.path.openConnections(0)).toBe(0);
+    h.path.checkConservation();
   });
 
   it('a pod kill breaks its keepalive connections; the next request re-dials elsewhere', () => {
@@ -161,5 +162,6 @@ describe('connections', () => {
     expect(h.path.openConnections(0)).toBe(0);
     expect(h.rec.nCompleted).toBe(2);
     expect(h.drained).toEqual([a]);
+    h.path.checkConservation();
   });
 });

@@ -313,6 +313,7 @@ describe('request path: client retries', () => {
     h.sim.run(5);
     expect(h.rec.nAttempts).toBe(0);
     expect(h.rec.nFailed).toBe(1);
+    h.path.checkConservation();
   });
 });
 
