@@ -8,7 +8,7 @@ import {
   type IpvsService,
   ipvsOptionFields,
   ipvsOptions,
-  type HEAD as LIST_HEAD,
+  HEAD as LIST_HEAD,
 } from './ipvs.js';
 
 // A local copy of the list-head slot: a module-local constant is folded by the JIT, where an
