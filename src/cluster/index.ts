@@ -1,0 +1,24 @@
+export { Churn, type ChurnSpec } from './churn.js';
+export { Cluster, type ClusterCallbacks, type ClusterListener, Pod } from './cluster.js';
+export type {
+  EndpointChange,
+  EndpointChangeKind,
+  EndpointFeed,
+  EndpointSnapshot,
+} from './endpoint-state.js';
+export { IP_REUSE_POLICIES, IpAllocator, type IpReusePolicy, parseCidr } from './ip-allocator.js';
+export {
+  type AppReadiness,
+  CLUSTER_DEFAULTS,
+  type ClusterOptions,
+  type DeploymentOptions,
+  type PodOptions,
+  type ReadinessProbeOptions,
+  type ResolvedClusterOptions,
+  type ResolvedDeploymentOptions,
+  type ResolvedPodOptions,
+  type ResolvedReadinessProbeOptions,
+  resolveClusterOptions,
+} from './options.js';
+export { newReplicaSetReplicas, resolveFenceposts, scaleDownOldReplicaSets } from './rolling.js';
+export * from './types.js';
