@@ -150,8 +150,10 @@ export interface KubeProxyCallbacks {
 interface LiveContent {
   readonly snap: EndpointSnapshot;
   refs: number;
-  /** |table symmetric-difference ideal|. */
-  diff: number;
+  /** Endpoints in the table that are not in the ideal set (gone, not ready, terminating...). */
+  extra: number;
+  /** Ideal endpoints missing from the table. */
+  missing: number;
 }
 
 /**
@@ -328,21 +330,43 @@ export class KubeProxy implements ClusterListener {
    */
   staleNodes(): number {
     let n = 0;
-    for (const c of this.live.values()) if (c.diff > 0) n += c.refs;
+    for (const c of this.live.values()) if (c.extra + c.missing > 0) n += c.refs;
     return n;
+  }
+
+  /**
+   * Per-node staleness: endpoints in the node's table that are not in the ideal set (dead, not
+   * ready, terminating), and ideal endpoints missing from it. Undefined for a dead node.
+   */
+  tableStaleness(node: NodeId): { extra: number; missing: number } | undefined {
+    const t = this.table(node);
+    if (t === undefined) return undefined;
+    const c = this.live.get(t.snapshot.id) as LiveContent;
+    return { extra: c.extra, missing: c.missing };
+  }
+
+  /** Sums of tableStaleness over live nodes. */
+  staleEndpointTotals(): { extra: number; missing: number } {
+    let extra = 0;
+    let missing = 0;
+    for (const c of this.live.values()) {
+      extra += c.extra * c.refs;
+      missing += c.missing * c.refs;
+    }
+    return { extra, missing };
   }
 
   // ---- ClusterListener ---------------------------------------------------------------------
 
   idealChanged(ip: Ip, member: boolean): void {
     for (const c of this.live.values()) {
-      const has = c.snap.indexOf(ip) >= 0;
-      c.diff += member === has ? -1 : 1;
+      if (c.snap.indexOf(ip) >= 0) c.extra += member ? -1 : 1;
+      else c.missing += member ? 1 : -1;
     }
   }
 
   idealReset(): void {
-    for (const c of this.live.values()) c.diff = this.fullDiff(c.snap);
+    for (const c of this.live.values()) this.fullDiff(c);
   }
 
   nodeFailed(node: NodeId): void {
@@ -500,7 +524,8 @@ export class KubeProxy implements ClusterListener {
   private addRef(snap: EndpointSnapshot): void {
     let c = this.live.get(snap.id);
     if (c === undefined) {
-      c = { snap, refs: 0, diff: this.fullDiff(snap) };
+      c = { snap, refs: 0, extra: 0, missing: 0 };
+      this.fullDiff(c);
       this.live.set(snap.id, c);
     }
     c.refs++;
@@ -512,11 +537,12 @@ export class KubeProxy implements ClusterListener {
     if (--c.refs === 0) this.live.delete(snap.id);
   }
 
-  private fullDiff(snap: EndpointSnapshot): number {
+  private fullDiff(c: LiveContent): void {
+    const ips = c.snap.ips;
     let inter = 0;
-    for (let i = 0; i < snap.ips.length; i++)
-      if (this.cluster.idealContains(snap.ips[i] as number)) inter++;
-    return snap.ips.length - inter + (this.cluster.idealSize() - inter);
+    for (let i = 0; i < ips.length; i++) if (this.cluster.idealContains(ips[i] as number)) inter++;
+    c.extra = ips.length - inter;
+    c.missing = this.cluster.idealSize() - inter;
   }
 
   /** Lets the feed drop snapshots older than every live node's programmed state. */

@@ -171,6 +171,7 @@ describe('kube-proxy bounded-frequency runner', () => {
     s.sim.run(10);
     s.cluster.replacePod(0); // leaves the ideal set at once; tables learn at 10.5
     expect(s.proxy.staleNodes()).toBe(4);
+    expect(s.proxy.tableStaleness(0)).toEqual({ extra: 1, missing: 0 });
     s.sim.run(10.49);
     expect(s.proxy.staleNodes()).toBe(4);
     s.sim.run(10.51);
@@ -178,6 +179,7 @@ describe('kube-proxy bounded-frequency runner', () => {
     // The replacement becomes Ready at 13 (probe at container start, app listening at once).
     s.sim.run(13.01);
     expect(s.proxy.staleNodes()).toBe(4);
+    expect(s.proxy.staleEndpointTotals()).toEqual({ extra: 0, missing: 4 });
     s.sim.run(13.6);
     expect(s.proxy.staleNodes()).toBe(0);
     // A dead node's kube-proxy is gone and no longer counted.
