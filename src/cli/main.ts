@@ -9,6 +9,7 @@ import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
+import { writeReport } from '../report/index.js';
 import { runBatch } from '../runner/batch.js';
 import { parseShard, planJobs } from '../runner/jobs.js';
 import { mergeShards } from '../runner/merge.js';
@@ -253,6 +254,21 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         );
       }
       io.out(`${formatSummaryTable(await summarizeDir(dir))}\n${CI_NOTE}\n`);
+    });
+
+  program
+    .command('report')
+    .description('write a self-contained HTML page with the analysis charts')
+    .argument('<dir>', 'results folder (lbsim run --out)')
+    .option('-o, --out <file>', 'output file (default <dir>/report.html)')
+    .action(async (dir: string, o: { out?: string }) => {
+      let written: string;
+      try {
+        written = await writeReport(dir, o.out);
+      } catch (err) {
+        return program.error(`report: ${(err as Error).message}`, { exitCode: EXIT_USAGE });
+      }
+      io.out(`report written to ${displayPath(written)}\n`);
     });
 
   program

@@ -126,6 +126,8 @@ export function writeErrorRows(sink: RowSink, recorder: MetricsRecorder): void {
 export interface PodFacts {
   /** PodId (dense, never reused in a run): the `pod` column and the recorder's index. */
   readonly pod: number;
+  /** The `pod` column when given (the pod's name, as in events.csv and propagation.csv). */
+  readonly name?: string;
   readonly node: number | string;
   /** Dotted quad (see ipToString in src/cluster/types.ts). */
   readonly ip: string;
@@ -150,7 +152,7 @@ export function writePodRows(
     sink.row(
       'pods',
       rowFrom(PODS_COLUMNS, {
-        pod: p.pod,
+        pod: p.name ?? p.pod,
         node: p.node,
         ip: p.ip,
         revision: p.revision,

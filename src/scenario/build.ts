@@ -1,0 +1,322 @@
+/**
+ * Builds one simulation from a resolved scenario variant, one balancer and a seed: the cluster
+ * (ground truth), the EndpointSlice controller, kube-proxy on every node, the balancers, the
+ * request path with its pod servers, the workload and the churn, all on one engine, wired
+ * through the narrow interfaces of each layer. Nothing here runs per request: it is plumbing,
+ * done once per job.
+ *
+ * Construction order matters and is the one the layers expect: the request path must exist
+ * before the cluster starts (it hears podCreated for the initial pods); churn before
+ * cluster.start() (crash processes draw each container's failure time when it starts);
+ * controller.bootstrap() before kube-proxy's (every node programs the controller's initial
+ * state as table version 0: the steady state a run starts from).
+ */
+import { Churn, type ChurnSpec } from '../cluster/churn.js';
+import { Cluster } from '../cluster/cluster.js';
+import type { EndpointChange } from '../cluster/endpoint-state.js';
+import { resolveClusterOptions } from '../cluster/options.js';
+import {
+  ipToString,
+  type NodeId,
+  type PodId,
+  type PodLifecycleObserver,
+} from '../cluster/types.js';
+import {
+  EndpointSliceController,
+  resolveEndpointSliceControllerOptions,
+} from '../control-plane/endpointslice-controller.js';
+import { getBalancer } from '../dataplane/balancers/registry.js';
+import { KubeProxy, resolveKubeProxyOptions } from '../dataplane/kube-proxy.js';
+import { resolveRequestPathOptions } from '../dataplane/path-options.js';
+import { resolvePodServerOptions } from '../dataplane/pod-server.js';
+import { RequestPath } from '../dataplane/request-path.js';
+import type { ProxyMode } from '../dataplane/sync-cost.js';
+import type { L4Balancer, NginxOptions } from '../dataplane/types.js';
+import { type DistributionSpec, makeDistribution } from '../engine/distributions.js';
+import { RandomSource, Simulation } from '../engine/index.js';
+import { MetricsRecorder } from '../metrics/index.js';
+import type { RowSink } from '../output/columns.js';
+import { timeseriesWriter } from '../output/tables.js';
+import { type ArrivalSpec, buildArrivals } from '../workload/arrivals.js';
+import { placeClients } from '../workload/clients.js';
+import { WorkloadDriver } from '../workload/driver.js';
+import type { ResolvedBalancer, ScenarioConfig } from './types.js';
+
+/** A wired model, ready to run. */
+export interface Model {
+  readonly sim: Simulation;
+  readonly random: RandomSource;
+  readonly cluster: Cluster;
+  readonly controller: EndpointSliceController;
+  readonly kubeProxy: KubeProxy;
+  readonly path: RequestPath;
+  readonly driver: WorkloadDriver;
+  readonly recorder: MetricsRecorder;
+  /** Every endpoint change the controller wrote (bounded by churn, not by requests). */
+  readonly changes: EndpointChange[];
+  /** kube-proxy mode the nodes run (the Service's data plane; Nginx bypasses it). */
+  readonly proxyMode: ProxyMode;
+  /** Workers per pod (busy fraction = worker-seconds / (concurrency x lifetime)). */
+  readonly podConcurrency: number;
+}
+
+/** Which kube-proxy mode a balancer implies. Nginx talks to pod IPs; the cluster still runs
+ * kube-proxy in its default mode (iptables), which only matters for the propagation outputs. */
+function proxyModeOf(family: string): ProxyMode {
+  switch (family) {
+    case 'ipvs':
+      return 'ipvs';
+    case 'nftables':
+      return 'nftables';
+    default:
+      return 'iptables';
+  }
+}
+
+function dist(spec: DistributionSpec, path: string) {
+  return makeDistribution(spec, path);
+}
+
+/** Node names as they appear in every CSV: the dense node index. */
+export function nodeLabel(node: NodeId): number {
+  return node;
+}
+
+export function buildModel(
+  config: ScenarioConfig,
+  balancer: ResolvedBalancer,
+  seed: number,
+  sink: RowSink,
+): Model {
+  const sim = new Simulation({ initialCapacity: 4096 });
+  const random = new RandomSource(seed);
+  const descriptor = getBalancer(balancer.name);
+  const proxyMode = proxyModeOf(descriptor.family);
+  const pod = config.deployment.pod;
+
+  // The request path and the cluster refer to each other (truth <-> lifecycle observer); the
+  // observer is forwarded through this object until the path exists (calls are per pod
+  // lifecycle change, not per request).
+  let path: RequestPath | undefined;
+  const observer: PodLifecycleObserver = {
+    podCreated: (p, n, ip) => path?.podCreated(p, n, ip),
+    listenerOpened: (p) => path?.listenerOpened(p),
+    readyChanged: (p, r) => path?.readyChanged(p, r),
+    listenerClosed: (p) => path?.listenerClosed(p),
+    containerKilled: (p) => path?.containerKilled(p),
+    podDeleted: (p) => path?.podDeleted(p),
+    // A node failure: the pod vanishes without a reset. The request path's containerKilled
+    // sees GroundTruth.isReachable(pod) === false and kills its work silently (clients time out).
+    podUnreachable: (p: PodId) => path?.containerKilled(p),
+  };
+
+  let podName = (id: PodId): string => String(id);
+  const cluster = new Cluster(
+    sim,
+    resolveClusterOptions({
+      nodes: config.cluster.nodes,
+      podCidr: config.cluster.podCidr,
+      nodeCidrMaskSize: config.cluster.nodeCidrMaskSize,
+      ipReuse: config.cluster.ipReuse,
+      maxPodsPerNode: config.cluster.maxPodsPerNode,
+      nodeMonitorGracePeriod: config.cluster.nodeMonitorGracePeriod,
+      initialState: config.cluster.initialState,
+      awaitDrain: true,
+      deployment: {
+        replicas: config.deployment.replicas,
+        maxSurge: config.deployment.maxSurge,
+        maxUnavailable: config.deployment.maxUnavailable,
+        minReadySeconds: config.deployment.minReadySeconds,
+      },
+      pod: {
+        startup: dist(pod.startup, 'deployment.pod.startup'),
+        appStartDelay: dist(pod.appStartDelay, 'deployment.pod.appStartDelay'),
+        appReadyDelay: dist(pod.appReadyDelay, 'deployment.pod.appReadyDelay'),
+        appReadiness: pod.appReadiness,
+        readinessProbe: { ...pod.readinessProbe },
+        terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
+        preStopSleep: pod.preStopSleep,
+        listenerCloseDelay: pod.listenerCloseDelay,
+        onSigterm: pod.onSigterm,
+        restartBackoff: { ...pod.restartBackoff },
+      },
+    }),
+    random,
+    {
+      observer,
+      onEvent: (time, event, p, node, detail) =>
+        sink.row('events', [time, event, p >= 0 ? podName(p) : '', node >= 0 ? node : '', detail]),
+      onNodeFailed: (node) => path?.nodeFailed(node),
+    },
+  );
+  podName = (id) => cluster.pod(id).name;
+
+  const churn = config.churn as readonly ChurnSpec[];
+  new Churn(sim, cluster, churn, random);
+
+  const changes: EndpointChange[] = [];
+  const controller = new EndpointSliceController(
+    sim,
+    cluster,
+    resolveEndpointSliceControllerOptions({
+      maxEndpointsPerSlice: config.propagation.maxEndpointsPerSlice,
+      batchPeriod: config.propagation.batchPeriod,
+      controllerDelay: dist(config.propagation.controllerDelay, 'propagation.controllerDelay'),
+    }),
+    random,
+    { onEndpointChange: (c) => changes.push(c) },
+  );
+
+  const kp = config.kubeProxy;
+  const sc = kp.syncCost;
+  const kubeProxy = new KubeProxy(
+    sim,
+    cluster,
+    controller,
+    resolveKubeProxyOptions({
+      mode: proxyMode,
+      minSyncPeriod: kp.minSyncPeriod,
+      syncPeriod: kp.syncPeriod,
+      burstSyncs: kp.burstSyncs,
+      partialSync: kp.partialSync,
+      watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
+      syncCost: {
+        otherServices: config.cluster.otherServices,
+        endpointsPerOtherService: config.cluster.endpointsPerOtherService,
+        ...(sc as object),
+      },
+    }),
+    random,
+    {
+      tableProgrammed: (node, table) => path?.tableProgrammed(node, table),
+      changeProgrammed: (changeId, node, at) => {
+        const c = changes[changeId];
+        if (c === undefined) return;
+        sink.row('propagation', [
+          changeId,
+          c.change,
+          podName(c.pod),
+          ipToString(c.ip),
+          nodeLabel(node),
+          c.happenedAt,
+          at,
+          (at - c.happenedAt) * 1e3,
+        ]);
+      },
+    },
+  );
+
+  const recorder = new MetricsRecorder(
+    sim,
+    { warmup: config.warmup, window: config.output.window },
+    { readyPods: () => cluster.readyPodCount(), staleNodes: () => kubeProxy.staleNodes() },
+    timeseriesWriter(sink),
+  );
+
+  const w = config.workload;
+  const clients = placeClients(
+    { count: w.clients.count, location: w.clients.location, placement: w.clients.placement },
+    config.cluster.nodes,
+  );
+  const external = w.clients.location === 'external';
+  const pathOptions = resolveRequestPathOptions({
+    network: { ...config.network },
+    connections: { ...w.connections },
+    timeouts: { ...w.timeouts },
+    retries: {
+      count: w.retries.count,
+      backoff: { ...w.retries.backoff },
+      on: [...w.retries.on],
+    },
+    trafficPolicy: external
+      ? config.service.externalTrafficPolicy
+      : config.service.internalTrafficPolicy,
+    external: {
+      nodes: w.clients.external.nodes,
+      healthCheckInterval: w.clients.external.healthCheckInterval,
+      healthyThreshold: w.clients.external.healthyThreshold,
+      unhealthyThreshold: w.clients.external.unhealthyThreshold,
+    },
+  });
+  const podServer = resolvePodServerOptions({
+    concurrency: pod.concurrency,
+    queueLimit: pod.queueLimit,
+    slowStart: pod.slowStart,
+    slowStartFactor: pod.slowStartFactor,
+  });
+
+  let balancers: L4Balancer[] | undefined;
+  let nginx: ConstructorParameters<typeof RequestPath>[0]['nginx'];
+  if (descriptor.kind === 'l4') {
+    balancers = [];
+    for (let node = 0; node < config.cluster.nodes; node++) {
+      balancers.push(
+        descriptor.create(
+          { sim, rng: random.stream(`balancer:${node}`), node },
+          descriptor.options.parse(balancer.options),
+        ),
+      );
+    }
+  } else {
+    const options = balancer.options as unknown as NginxOptions;
+    if (options.node >= config.cluster.nodes) {
+      throw new RangeError(
+        `balancers[${balancer.label}].node: expected a node index < ${config.cluster.nodes}, got ${options.node}`,
+      );
+    }
+    nginx = {
+      options,
+      createPicker: (ips, o, rng) => descriptor.createPicker(ips, o, rng),
+      upstreamIps: () => controller.readyEndpointIps(),
+    };
+  }
+
+  path = new RequestPath({
+    sim,
+    truth: cluster,
+    recorder,
+    drain: cluster,
+    nodeCount: config.cluster.nodes,
+    clients,
+    stream: (name) => random.stream(name),
+    options: pathOptions,
+    pod: podServer,
+    ...(balancers ? { balancers } : {}),
+    ...(nginx ? { nginx } : {}),
+  });
+
+  const driver = new WorkloadDriver(
+    sim,
+    {
+      arrivals: buildArrivals(w.arrivals as ArrivalSpec, (d) => makeDistribution(d)),
+      serviceTime: dist(pod.serviceTime, 'deployment.pod.serviceTime'),
+      clientCount: clients.count,
+    },
+    {
+      arrivals: random.stream('arrivals'),
+      clients: random.stream('clients'),
+      service: random.stream('service'),
+      think: random.stream('think'),
+    },
+    path,
+  );
+  path.setListener(driver);
+
+  cluster.start();
+  controller.bootstrap();
+  kubeProxy.bootstrap();
+
+  return {
+    sim,
+    random,
+    cluster,
+    controller,
+    kubeProxy,
+    path,
+    driver,
+    recorder,
+    changes,
+    proxyMode,
+    podConcurrency: podServer.concurrency,
+  };
+}
