@@ -401,15 +401,28 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     for (let r = 0; r < t.extent; r++) {
       if (t.clientHeld[r] !== 1 || t.parent[r] !== -1) continue;
       const c = t.client[r] as number;
-      if (this.clAlive[c] === 0 || (ngxDown && t.stage[r] === Stage.atProxy)) {
+      const conn = t.conn[r] as number;
+      // External clients whose connection entered through the failed node (simplified: the
+      // request fails at once instead of hanging until a timeout).
+      const viaDeadNode =
+        conn >= 0 &&
+        this.conns.gen[conn] === t.connGen[r] &&
+        this.conns.state[conn] === ConnState.established &&
+        this.conns.lbNode[conn] === node;
+      if (this.clAlive[c] === 0 || viaDeadNode || (ngxDown && t.stage[r] === Stage.atProxy)) {
         this.abandon(r);
         this.failTry(r, ErrorKind.reset, ErrorCause.node_failure);
       }
     }
     const k = this.conns;
     for (let i = 0; i < k.extent; i++) {
-      if (k.state[i] !== ConnState.free && this.clAlive[k.client[i] as number] === 0)
+      if (k.state[i] === ConnState.free) continue;
+      const cl = k.client[i] as number;
+      if (this.clAlive[cl] === 0) this.closeConn(i);
+      else if (k.state[i] === ConnState.established && k.lbNode[i] === node) {
         this.closeConn(i);
+        this.pump(cl);
+      }
     }
   }
 

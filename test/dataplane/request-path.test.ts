@@ -345,4 +345,41 @@ describe('request path: external clients through a NodePort', () => {
     expect(h.path.externalLb?.isHealthy(0)).toBe(true);
     h.path.checkConservation();
   });
+
+  it('Cluster policy: a failed ingress node costs connect timeouts until the LB takes it out', () => {
+    const clients = {
+      count: 2,
+      node: Int32Array.of(-1, -1),
+      ip: Uint32Array.of(0xc6336401, 0xc6336402),
+    };
+    const h = harness({
+      nodes: 2,
+      clients,
+      path: {
+        network: { rtt: 0 },
+        connections: { mode: 'keepalive', poolSize: 1 },
+        timeouts: { connect: 1 },
+        external: { healthCheckInterval: 2, unhealthyThreshold: 1 },
+      },
+    });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    const k = h.sim.register('send', (c) => h.path.submit(c, 0.001));
+    for (let i = 0; i < 200; i++) h.sim.schedule(i * 0.05, k, i % 2);
+    h.sim.schedule(
+      3.01,
+      h.sim.register('fail', () => h.path.nodeFailed(1)),
+      0,
+    );
+    watchConservation(h, 0.0173, 12);
+    h.sim.run(12);
+    // Node 1 is out from the check at t = 4: failures only between 3.01 and about 5 (4 + 1 s).
+    expect(h.rec.nFailed).toBeGreaterThan(0);
+    for (const f of h.rec.failures) {
+      expect(f.arrivedAt).toBeGreaterThanOrEqual(3.01 - 0.05);
+      expect(f.at).toBeLessThanOrEqual(5 + 1e-9);
+    }
+    expect(h.rec.nCompleted + h.rec.nFailed).toBe(200);
+    h.path.checkConservation();
+  });
 });
