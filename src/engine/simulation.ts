@@ -189,14 +189,38 @@ export class Simulation {
     this.stopRequested = false;
     const start = this._eventsProcessed;
     const queue = this.queue;
-    while (!this.stopRequested) {
-      this.skipDead();
-      if (queue.size === 0 || queue.peekTime() >= until) {
-        if (until !== Number.POSITIVE_INFINITY) this.now = until;
-        break;
+    const handlers = this.handlers;
+    let kind = -1;
+    let arg = 0;
+    let time = this.now;
+    // The hot loop: dispatchRoot() inlined, and one try/catch around the whole loop rather than
+    // one per event (measured ~5% more events/s on the hold benchmark at size 100).
+    this.dispatching = true;
+    try {
+      while (!this.stopRequested) {
+        if (this.cancelledInHeap > 0) this.skipDead();
+        if (queue.size === 0) break;
+        time = queue.peekTime();
+        if (time >= until) break;
+        const slot = queue.peekSlot();
+        kind = this.kindOf[slot] as number;
+        arg = this.argOf[slot] as number;
+        this.releaseSlot(slot);
+        this.now = time;
+        this.rootIsFree = true;
+        this._eventsProcessed++;
+        (handlers[kind] as Handler)(arg);
+        if (this.rootIsFree) {
+          this.rootIsFree = false;
+          queue.pop();
+        }
       }
-      this.dispatchRoot();
+    } catch (err) {
+      this.dispatching = false;
+      throw this.handlerFailed(err, kind, arg, time);
     }
+    this.dispatching = false;
+    if (!this.stopRequested && until !== Number.POSITIVE_INFINITY) this.now = until;
     return this._eventsProcessed - start;
   }
 
@@ -238,17 +262,25 @@ export class Simulation {
       (this.handlers[kind] as Handler)(arg);
     } catch (err) {
       this.dispatching = false;
-      this.unfuse();
-      const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`event ${this.kindName(kind)}(${arg}) at t=${time}s failed: ${message}`, {
-        cause: err,
-      });
+      throw this.handlerFailed(err, kind, arg, time);
     }
     this.dispatching = false;
     if (this.rootIsFree) {
       this.rootIsFree = false;
       queue.pop();
     }
+  }
+
+  /**
+   * Leaves the engine consistent after a handler threw (the failed event is gone, whatever it
+   * scheduled before throwing stays) and wraps the error so that it names the event.
+   */
+  private handlerFailed(err: unknown, kind: EventKind, arg: number, time: number): Error {
+    this.unfuse();
+    const message = err instanceof Error ? err.message : String(err);
+    return new Error(`event ${this.kindName(kind)}(${arg}) at t=${time}s failed: ${message}`, {
+      cause: err,
+    });
   }
 
   /** Pops cancelled entries off the root. */
