@@ -511,6 +511,10 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       c = nx;
     }
   }
+  /** The pod's node failed: same as a silent container death (isReachable is false now). */
+  podUnreachable(pod: PodId): void {
+    this.containerKilled(pod);
+  }
   podDeleted(_pod: PodId): void {
     // Nothing left to do: connections died with the container (or hang, if its node died).
   }
