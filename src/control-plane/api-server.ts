@@ -2,16 +2,19 @@ import type { Distribution } from '../engine/distributions.js';
 import type { Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 
-/** Watcher ids and resourceVersions share one float payload: rv * WATCHERS + watcher. */
-const WATCHERS = 2 ** 20;
-
 interface Watcher {
   readonly delay: Distribution;
   readonly rng: Rng;
   readonly onEvent: (rv: number, key: string) => void;
-  /** Time of the latest delivery scheduled: later ones never come earlier (watch FIFO). */
+  /** Time of the latest delivery queued: later ones never come earlier (watch FIFO). */
   lastDeliveryAt: number;
   open: boolean;
+  /** Deliveries not yet made, in order: times (non-decreasing) and resourceVersions. */
+  readonly times: number[];
+  readonly rvs: number[];
+  head: number;
+  /** An engine event is pending for the head of the queue. */
+  scheduled: boolean;
 }
 
 /**
@@ -21,8 +24,11 @@ interface Watcher {
  * Each watcher receives every write after its own delay, drawn per event from its own
  * distribution and stream; deliveries to one watcher are FIFO: an event is never delivered
  * before the one written before it (an informer applies events in order, so a watcher never
- * goes back to an older version). Each delivery is one engine event (payload-encoded, no
- * closure per event).
+ * goes back to an older version).
+ *
+ * Speed trick: each watcher keeps its own FIFO of pending deliveries and only its head is in
+ * the engine's queue (one pending event per watcher, not one per write and watcher), so the
+ * event heap stays as small as the number of watchers however many writes are in flight.
  */
 export class ApiServer<T> {
   private readonly sim: Simulation;
@@ -79,14 +85,27 @@ export class ApiServer<T> {
 
   /** Opens a watch from the current resourceVersion on; returns its id. */
   watch(delay: Distribution, rng: Rng, onEvent: (rv: number, key: string) => void): number {
-    if (this.watchers.length >= WATCHERS) throw new Error(`more than ${WATCHERS} watchers`);
-    this.watchers.push({ delay, rng, onEvent, lastDeliveryAt: this.sim.now, open: true });
+    this.watchers.push({
+      delay,
+      rng,
+      onEvent,
+      lastDeliveryAt: this.sim.now,
+      open: true,
+      times: [],
+      rvs: [],
+      head: 0,
+      scheduled: false,
+    });
     return this.watchers.length - 1;
   }
 
   stopWatch(id: number): void {
     const w = this.watchers[id];
-    if (w !== undefined) w.open = false;
+    if (w === undefined) return;
+    w.open = false;
+    w.times.length = 0;
+    w.rvs.length = 0;
+    w.head = 0;
   }
 
   private fanOut(rv: number): void {
@@ -98,14 +117,36 @@ export class ApiServer<T> {
       let at = now + w.delay.sample(w.rng);
       if (at < w.lastDeliveryAt) at = w.lastDeliveryAt;
       w.lastDeliveryAt = at;
-      this.sim.scheduleAt(at, this.kDeliver, rv * WATCHERS + i);
+      w.times.push(at);
+      w.rvs.push(rv);
+      if (!w.scheduled) {
+        w.scheduled = true;
+        this.sim.scheduleAt(at, this.kDeliver, i);
+      }
     }
   }
 
-  private deliver(arg: number): void {
-    const rv = Math.floor(arg / WATCHERS);
-    const w = this.watchers[arg - rv * WATCHERS] as Watcher;
-    if (!w.open) return;
+  private deliver(id: number): void {
+    const w = this.watchers[id] as Watcher;
+    w.scheduled = false;
+    if (!w.open || w.head >= w.rvs.length) return;
+    const rv = w.rvs[w.head] as number;
+    w.head++;
+    if (w.head < w.rvs.length) {
+      w.scheduled = true;
+      this.sim.scheduleAt(w.times[w.head] as number, this.kDeliver, id);
+    } else {
+      // Drained: reuse the arrays.
+      w.times.length = 0;
+      w.rvs.length = 0;
+      w.head = 0;
+    }
+    if (w.head > 1024 && w.head * 2 > w.rvs.length) {
+      // Never drained for long: drop the delivered prefix (amortised O(1) per delivery).
+      w.times.splice(0, w.head);
+      w.rvs.splice(0, w.head);
+      w.head = 0;
+    }
     w.onEvent(rv, this.log[rv - 1] as string);
   }
 }
