@@ -22,25 +22,40 @@ function incrementTable(seed: number): Float64Array {
   return t;
 }
 
-/** Holds per second on a bare EventQueue of `size` entries. */
-export function holdQueue(size: number, holds: number, inc: Float64Array): number {
+/** Holds per wall-clock second and per CPU second (steadier on a shared host). */
+export interface HoldRate {
+  wall: number;
+  cpu: number;
+}
+
+/** Times `body`, which performs `holds` holds. */
+function timed(holds: number, body: () => void): HoldRate {
+  const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage();
+  body();
+  const wall = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: holds / wall, cpu: holds / ((cpu.user + cpu.system) / 1e6) };
+}
+
+/** Hold rate on a bare EventQueue of `size` entries. */
+export function holdQueue(size: number, holds: number, inc: Float64Array): HoldRate {
   const q = new EventQueue(size);
   let seq = 0;
   for (let i = 0; i < size; i++) q.push(inc[i & TABLE_MASK] as number, seq++, i);
   let j = size;
-  const start = process.hrtime.bigint();
-  for (let h = 0; h < holds; h++) {
-    const t = q.peekTime();
-    const slot = q.peekSlot();
-    q.pop();
-    q.push(t + (inc[j++ & TABLE_MASK] as number), seq++, slot);
-  }
-  const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  return holds / wall;
+  return timed(holds, () => {
+    for (let h = 0; h < holds; h++) {
+      const t = q.peekTime();
+      const slot = q.peekSlot();
+      q.pop();
+      q.push(t + (inc[j++ & TABLE_MASK] as number), seq++, slot);
+    }
+  });
 }
 
-/** Holds (events) per second on a Simulation with `size` pending events. */
-export function holdSimulation(size: number, holds: number, inc: Float64Array): number {
+/** Hold (event) rate on a Simulation with `size` pending events. */
+export function holdSimulation(size: number, holds: number, inc: Float64Array): HoldRate {
   const sim = new Simulation({ initialCapacity: size });
   let j = 0;
   let fired = 0;
@@ -49,10 +64,7 @@ export function holdSimulation(size: number, holds: number, inc: Float64Array): 
     if (++fired === holds) sim.stop();
   });
   for (let i = 0; i < size; i++) sim.schedule(inc[j++ & TABLE_MASK] as number, kind, i);
-  const start = process.hrtime.bigint();
-  sim.run();
-  const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  return holds / wall;
+  return timed(holds, () => sim.run());
 }
 
 export const hold: Benchmark = {
@@ -71,9 +83,13 @@ export const hold: Benchmark = {
       // Enough holds to cycle the queue several times and let the JIT settle.
       const holds = quick ? Math.max(200_000, size) : Math.max(5_000_000, 5 * size);
       holdQueue(size, Math.min(holds, 200_000), inc); // warm-up
-      result[`queue_${label}_holds_per_s`] = holdQueue(size, holds, inc);
+      const q = holdQueue(size, holds, inc);
       holdSimulation(size, Math.min(holds, 200_000), inc); // warm-up
-      result[`simulation_${label}_holds_per_s`] = holdSimulation(size, holds, inc);
+      const s = holdSimulation(size, holds, inc);
+      result[`queue_${label}_holds_per_s`] = q.wall;
+      result[`queue_${label}_holds_per_cpu_s`] = q.cpu;
+      result[`simulation_${label}_holds_per_s`] = s.wall;
+      result[`simulation_${label}_holds_per_cpu_s`] = s.cpu;
     }
     return result;
   },
