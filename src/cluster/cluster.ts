@@ -676,7 +676,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
     let best: NodeState | undefined;
     let ties = 0;
     for (const n of this.nodeStates) {
-      if (!n.alive || n.pods.size >= this.options.maxPodsPerNode) continue;
+      if (!n.alive || n.pods.size >= this.options.maxPodsPerNode || !n.ipam.hasFree()) continue;
       if (best === undefined || n.active < best.active) {
         best = n;
         ties = 1;

@@ -75,6 +75,12 @@ export class IpAllocator {
     return this.last - this.first + 1;
   }
 
+  /** Whether allocate() would succeed. */
+  hasFree(): boolean {
+    if (this.policy === 'never') return this.nextNeverUsed <= this.last;
+    return this.allocatedCount < this.capacity;
+  }
+
   contains(ip: Ip): boolean {
     const off = (ip >>> 0) - this.base;
     return off >= this.first && off <= this.last;

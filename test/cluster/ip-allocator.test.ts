@@ -41,6 +41,8 @@ describe('IpAllocator', () => {
     a.release(first);
     const got = [a.allocate(), a.allocate(), a.allocate(), a.allocate()].map(s);
     expect(got).toEqual(['10.244.1.3', '10.244.1.4', '10.244.1.5', '10.244.1.6']);
+    a.release(ipFromString('10.244.1.4'));
+    expect(a.hasFree()).toBe(false); // a free address, but never to be reused
     expect(() => a.allocate()).toThrow(/exhausted/);
   });
 
