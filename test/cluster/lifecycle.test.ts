@@ -242,7 +242,7 @@ describe('pod lifecycle', () => {
     s.sim.run(91); // 50 + nodeMonitorGracePeriod 40
     for (const id of failed) expect(s.cluster.pod(id).probeReady).toBe(false);
     expect(s.cluster.activePodCount()).toBe(6);
-    s.sim.run(151); // evicted at 190? no: 90 + 100 = 190
+    s.sim.run(151); // eviction comes at NotReady (90) + tolerationSeconds (100) = 190
     expect(s.cluster.activePodCount()).toBe(6);
     s.sim.run(191);
     for (const id of failed) expect(s.cluster.pod(id).terminating).toBe(true);
