@@ -105,9 +105,8 @@ export function buildModel(
     listenerClosed: (p) => path?.listenerClosed(p),
     containerKilled: (p) => path?.containerKilled(p),
     podDeleted: (p) => path?.podDeleted(p),
-    // A node failure: the pod vanishes without a reset. The request path's containerKilled
-    // sees GroundTruth.isReachable(pod) === false and kills its work silently (clients time out).
-    podUnreachable: (p: PodId) => path?.containerKilled(p),
+    // A node failure: the pod vanishes without a reset (clients time out).
+    podUnreachable: (p: PodId) => path?.podUnreachable(p),
   };
 
   let podName = (id: PodId): string => String(id);
