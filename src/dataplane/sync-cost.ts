@@ -28,6 +28,14 @@ export interface IptablesCostOptions {
   perRuleWritten?: number;
   /** Cost per rule in the table (kernel table read + replace), paid by partial syncs too. @default 11e-6 */
   perRuleInTable?: number;
+  /**
+   * Alternative to the two above: the whole per-rule cost of a full restore, split into
+   * perRuleInTable = tableShare x perRule and perRuleWritten = (1 - tableShare) x perRule (an
+   * explicit perRuleInTable / perRuleWritten wins). @default unset (23.5e-6 in effect)
+   */
+  perRule?: number;
+  /** Share of perRule paid per rule in the table. @default 11 / 23.5 (KEP-3453 derivation) */
+  tableShare?: number;
   /** Rules per Service. @default 4 */
   rulesPerService?: number;
   /** Rules per endpoint. @default 3 */
@@ -57,10 +65,19 @@ export interface SyncCostOptions {
   nftables?: ChangeCostOptions;
 }
 
+export interface ResolvedIptablesCostOptions {
+  readonly base: number;
+  readonly perRuleWritten: number;
+  readonly perRuleInTable: number;
+  readonly rulesPerService: number;
+  readonly rulesPerEndpoint: number;
+  readonly dispatchRulesPerService: number;
+}
+
 export interface ResolvedSyncCostOptions {
   readonly otherServices: number;
   readonly endpointsPerOtherService: number;
-  readonly iptables: Readonly<Required<IptablesCostOptions>>;
+  readonly iptables: ResolvedIptablesCostOptions;
   readonly ipvs: Readonly<Required<ChangeCostOptions>>;
   readonly nftables: Readonly<Required<ChangeCostOptions>>;
 }
@@ -82,10 +99,30 @@ export const SYNC_COST_DEFAULTS: ResolvedSyncCostOptions = {
 
 export function resolveSyncCostOptions(o: SyncCostOptions = {}): ResolvedSyncCostOptions {
   const d = SYNC_COST_DEFAULTS;
+  const ip = o.iptables ?? {};
+  const share =
+    ip.tableShare ??
+    d.iptables.perRuleInTable / (d.iptables.perRuleInTable + d.iptables.perRuleWritten);
+  if (!(share >= 0 && share <= 1)) {
+    throw new RangeError(
+      `syncCost.iptables.tableShare: expected a fraction in [0, 1], got \`${share}\``,
+    );
+  }
   const r: ResolvedSyncCostOptions = {
     otherServices: o.otherServices ?? d.otherServices,
     endpointsPerOtherService: o.endpointsPerOtherService ?? d.endpointsPerOtherService,
-    iptables: { ...d.iptables, ...(o.iptables ?? {}) },
+    iptables: {
+      base: ip.base ?? d.iptables.base,
+      perRuleWritten:
+        ip.perRuleWritten ??
+        (ip.perRule !== undefined ? ip.perRule * (1 - share) : d.iptables.perRuleWritten),
+      perRuleInTable:
+        ip.perRuleInTable ??
+        (ip.perRule !== undefined ? ip.perRule * share : d.iptables.perRuleInTable),
+      rulesPerService: ip.rulesPerService ?? d.iptables.rulesPerService,
+      rulesPerEndpoint: ip.rulesPerEndpoint ?? d.iptables.rulesPerEndpoint,
+      dispatchRulesPerService: ip.dispatchRulesPerService ?? d.iptables.dispatchRulesPerService,
+    },
     ipvs: { ...d.ipvs, ...(o.ipvs ?? {}) },
     nftables: { ...d.nftables, ...(o.nftables ?? {}) },
   };

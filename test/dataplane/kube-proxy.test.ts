@@ -199,6 +199,10 @@ describe('sync cost models', () => {
     // (2 x 5001 + 304) x 12.5 us + 5 ms = 2.007 s.
     expect(full).toBeCloseTo(0.005 + 170304 * 23.5e-6, 9);
     expect(partial).toBeCloseTo(0.005 + 170304 * 11e-6 + (10002 + 304) * 12.5e-6, 9);
+    // perRule (the scenario file's single knob) splits by tableShare: same totals for a full sync.
+    const single = resolveSyncCostOptions({ otherServices: 5000, iptables: { perRule: 23.5e-6 } });
+    expect(single.iptables.perRuleInTable).toBeCloseTo(11e-6, 12);
+    expect(single.iptables.perRuleWritten).toBeCloseTo(12.5e-6, 12);
     const ipvs = (changes: number) =>
       syncDuration('ipvs', c, { endpoints: 100, changes, full: false });
     expect(ipvs(10) - ipvs(0)).toBeCloseTo(10 * 100e-6, 12);
