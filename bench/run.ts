@@ -10,10 +10,15 @@
  *
  * Any other `--key value` pair is passed to every selected benchmark in `args`.
  * Progress and notes go to stderr, so stdout stays machine-readable with --json.
+ * When several benchmarks are selected, each runs in its own child process, so rss_mb (peak
+ * RSS is per process) and JIT warm-up belong to that benchmark alone.
  *
  * Adding a benchmark: write bench/<name>.ts exporting a `Benchmark` (bench/types.ts), then add
  * one import and one line to BENCHMARKS below.
  */
+
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { cluster } from './cluster.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
@@ -118,17 +123,43 @@ async function main(): Promise<void> {
   }
   const selected =
     cli.names.length > 0 ? cli.names.map((n) => byName.get(n) as Benchmark) : BENCHMARKS;
-  const gc = (globalThis as { gc?: () => void }).gc;
   const results: BenchResult[] = [];
   for (const b of selected) {
-    // Start each benchmark from a clean heap so one's garbage is not billed to the next.
-    gc?.();
-    process.stderr.write(`bench: running ${b.name}${cli.quick ? ' (quick)' : ''}...\n`);
-    const result = await b.run({ quick: cli.quick, args: cli.args });
+    const result =
+      selected.length === 1
+        ? await runHere(b, cli)
+        : runInChild(
+            b,
+            process.argv.slice(2).filter((a) => !byName.has(a)),
+          );
     results.push(result);
     if (cli.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   }
   if (!cli.json) printTable(results);
+}
+
+async function runHere(b: Benchmark, cli: CliArgs): Promise<BenchResult> {
+  process.stderr.write(`bench: running ${b.name}${cli.quick ? ' (quick)' : ''}...\n`);
+  (globalThis as { gc?: () => void }).gc?.();
+  return b.run({ quick: cli.quick, args: cli.args });
+}
+
+/**
+ * Runs one benchmark in a fresh Node process (same flags), so that its peak RSS
+ * (process.resourceUsage().maxRSS is per process) and its JIT state are its own.
+ */
+function runInChild(b: Benchmark, passThrough: readonly string[]): BenchResult {
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), b.name, ...passThrough];
+  if (!passThrough.includes('--json')) args.push('--json');
+  const child = spawnSync(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (child.status !== 0) {
+    throw new Error(`benchmark ${b.name} exited with status ${child.status ?? child.signal}`);
+  }
+  return JSON.parse(child.stdout.trim()) as BenchResult;
 }
 
 main().catch((err: unknown) => {
