@@ -182,7 +182,9 @@ export function buildModel(
       syncCost: {
         otherServices: config.cluster.otherServices,
         endpointsPerOtherService: config.cluster.endpointsPerOtherService,
-        ...(sc as object),
+        iptables: { ...sc.iptables },
+        ipvs: { ...sc.ipvs },
+        nftables: { ...sc.nftables },
       },
     }),
     random,

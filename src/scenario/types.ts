@@ -53,7 +53,7 @@ export interface ResolvedNetwork {
 }
 
 export interface ResolvedReadinessProbe {
-  /** false: the pod is Ready as soon as its app listens (Kubernetes without a probe). @default true */
+  /** false: no readiness probe: the kubelet reports the pod Ready as soon as its container runs (listening or not), as Kubernetes does. @default true */
   readonly enabled: boolean;
   /** @default 0 */
   readonly initialDelaySeconds: number;
@@ -305,19 +305,30 @@ export interface ResolvedPropagation {
   readonly maxEndpointsPerSlice: number;
 }
 
+/** Sync-time model of kube-proxy (src/dataplane/sync-cost.ts; derivation in docs/MODEL.md). */
 export interface ResolvedSyncCost {
   readonly iptables: {
-    /** Fixed cost of one iptables-restore, seconds. */
+    /** Fixed cost of one iptables-restore, seconds. @default 0.005 */
     readonly base: number;
-    /** Per rule written, seconds. */
-    readonly perRule: number;
-    /** Rules per Service (KUBE-SERVICES match, KUBE-SVC chain jumps...). */
+    /** Per rule written (generation + restore parsing), seconds. @default 12.5e-6 */
+    readonly perRuleWritten: number;
+    /** Per rule in the node's table (read + replace), paid by partial syncs too. @default 11e-6 */
+    readonly perRuleInTable: number;
+    /** Rules per Service (KUBE-SERVICES match, KUBE-SVC chain). @default 4 */
     readonly rulesPerService: number;
-    /** Rules per endpoint (KUBE-SEP chain: masquerade mark + DNAT, plus the SVC jump). */
+    /** Rules per endpoint (KUBE-SEP chain: masquerade mark + DNAT, plus the SVC jump). @default 3 */
     readonly rulesPerEndpoint: number;
+    /** Rules per Service in the dispatch chains a partial sync still rewrites. @default 2 */
+    readonly dispatchRulesPerService: number;
   };
-  readonly ipvs: { readonly base: number; readonly perChange: number };
-  readonly nftables: { readonly base: number; readonly perChange: number };
+  /** @default {base: 0.005, perService: 10e-6, perChange: 100e-6} (UNVERIFIED) */
+  readonly ipvs: { readonly base: number; readonly perService: number; readonly perChange: number };
+  /** @default {base: 0.005, perService: 2e-6, perChange: 20e-6} (UNVERIFIED) */
+  readonly nftables: {
+    readonly base: number;
+    readonly perService: number;
+    readonly perChange: number;
+  };
 }
 
 export interface ResolvedKubeProxy {

@@ -2,6 +2,7 @@
  * Every default of the scenario format, in one place. Each value is the real system's default
  * where one exists; the source is cited beside it and in docs/parts/scenario-format.md.
  */
+import { SYNC_COST_DEFAULTS } from '../../dataplane/sync-cost.js';
 import type {
   ResolvedCluster,
   ResolvedConnections,
@@ -150,13 +151,21 @@ export const DEFAULTS = {
     /** KEP-3453 MinimizeIPTablesRestore, GA (locked on) in 1.28. */
     partialSync: true,
     /**
-     * lbsim estimates (UNVERIFIED): fitted so a 5000-Service x 10-endpoint iptables full
-     * restore takes about 4-5 s (kubernetes#92836: "4-5 seconds each" in large clusters).
+     * The model's own constants (src/dataplane/sync-cost.ts SYNC_COST_DEFAULTS, derived in
+     * docs/MODEL.md from KEP-3453 and kubernetes#92836: a 5000-Service x 10-endpoint iptables
+     * full restore takes about 4 s, a partial one about 2 s). IPVS and nftables: UNVERIFIED.
      */
     syncCost: {
-      iptables: { base: 0.01, perRule: 0.00002, rulesPerService: 4, rulesPerEndpoint: 4 },
-      ipvs: { base: 0.005, perChange: 0.0001 },
-      nftables: { base: 0.005, perChange: 0.00005 },
+      iptables: {
+        base: SYNC_COST_DEFAULTS.iptables.base,
+        perRuleWritten: SYNC_COST_DEFAULTS.iptables.perRuleWritten,
+        perRuleInTable: SYNC_COST_DEFAULTS.iptables.perRuleInTable,
+        rulesPerService: SYNC_COST_DEFAULTS.iptables.rulesPerService,
+        rulesPerEndpoint: SYNC_COST_DEFAULTS.iptables.rulesPerEndpoint,
+        dispatchRulesPerService: SYNC_COST_DEFAULTS.iptables.dispatchRulesPerService,
+      },
+      ipvs: { ...SYNC_COST_DEFAULTS.ipvs },
+      nftables: { ...SYNC_COST_DEFAULTS.nftables },
     },
   } satisfies ResolvedKubeProxy,
   /** kube-proxy's default mode on Linux. */

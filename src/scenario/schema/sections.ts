@@ -330,8 +330,12 @@ export function propagationSchema(ctx: SchemaContext) {
 }
 
 const KP = DEFAULTS.kubeProxy;
-const perChange = (d: { base: number; perChange: number }) =>
-  strict({ base: seconds(d.base), perChange: seconds(d.perChange) }).prefault({});
+const changeCost = (d: { base: number; perService: number; perChange: number }) =>
+  strict({
+    base: seconds(d.base),
+    perService: seconds(d.perService),
+    perChange: seconds(d.perChange),
+  }).prefault({});
 export const kubeProxySchema = strict({
   minSyncPeriod: seconds(KP.minSyncPeriod),
   syncPeriod: duration({ positive: true }).default(KP.syncPeriod),
@@ -340,11 +344,15 @@ export const kubeProxySchema = strict({
   syncCost: strict({
     iptables: strict({
       base: seconds(KP.syncCost.iptables.base),
-      perRule: seconds(KP.syncCost.iptables.perRule),
+      perRuleWritten: seconds(KP.syncCost.iptables.perRuleWritten),
+      perRuleInTable: seconds(KP.syncCost.iptables.perRuleInTable),
       rulesPerService: number({ min: 0 }).default(KP.syncCost.iptables.rulesPerService),
       rulesPerEndpoint: number({ min: 0 }).default(KP.syncCost.iptables.rulesPerEndpoint),
+      dispatchRulesPerService: number({ min: 0 }).default(
+        KP.syncCost.iptables.dispatchRulesPerService,
+      ),
     }).prefault({}),
-    ipvs: perChange(KP.syncCost.ipvs),
-    nftables: perChange(KP.syncCost.nftables),
+    ipvs: changeCost(KP.syncCost.ipvs),
+    nftables: changeCost(KP.syncCost.nftables),
   }).prefault({}),
 });
