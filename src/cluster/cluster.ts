@@ -141,7 +141,7 @@ export interface ClusterCallbacks {
  * Ground truth: nodes, pods and their lifecycle, the Deployment with its ReplicaSets, and node
  * failures. Implements the data plane's GroundTruth view and accepts DrainNotifier calls.
  *
- * Lifecycle of a pod (docs/parts/cluster.md has the sources):
+ * Lifecycle of a pod (docs/MODEL.md has the sources):
  *   Pending (options.pod.startup) -> container running -> listening (appStartDelay)
  *   -> Ready at the first readiness probe tick that succeeds (probes run on a fixed grid of
  *   periodSeconds from the container's first start) -> deletion: Terminating (endpoint not

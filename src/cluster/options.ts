@@ -6,7 +6,7 @@ import type { IpReusePolicy } from './ip-allocator.js';
  * Options of the cluster model (ground truth). Public types are all-optional with `@default`;
  * `resolveClusterOptions` fills them from CLUSTER_DEFAULTS. Durations are seconds. Distribution
  * fields take Distribution objects (the scenario builder calls makeDistribution on the file's
- * specs). Defaults are Kubernetes' own (sources in docs/parts/cluster.md and /CALIBRATION.md).
+ * specs). Defaults are Kubernetes' own (sources in docs/MODEL.md and /CALIBRATION.md).
  */
 
 /** Readiness probe (core/v1 Probe). */

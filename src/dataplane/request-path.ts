@@ -90,7 +90,7 @@ const HTTP_OK = 200;
  * The request path: clients -> (connection pool) -> a node's data plane (L4 balancer on its
  * programmed table, or Nginx as a proxy hop) -> ground truth -> pod servers -> response or
  * error, with client timeouts and retries. Implements the cluster's PodLifecycleObserver and
- * kube-proxy's TableSink. See docs/parts/request-path.md for the delays and failure rules.
+ * kube-proxy's TableSink. See docs/MODEL.md for the delays and failure rules.
  *
  * A "try" record is one HTTP exchange (a client try, or one Nginx upstream try). The user
  * request's identity (arrival time, demand, client, user) is copied into a fresh record when a

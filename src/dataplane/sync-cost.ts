@@ -1,6 +1,6 @@
 /**
  * How long one kube-proxy sync takes, by mode. Linear cost models whose constants are derived
- * from published measurements (docs/parts/cluster.md explains each derivation):
+ * from published measurements (docs/MODEL.md explains each derivation):
  *
  * - iptables: every sync runs iptables-restore. Its cost has a part proportional to the rules
  *   *written* (kube-proxy generating them, iptables-restore parsing them) and a part
