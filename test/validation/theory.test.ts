@@ -6,6 +6,9 @@ import {
   gim1Sigma,
   mm1MeanSojourn,
   mmcMeanSojourn,
+  mmcSojournQuantile,
+  mmcSojournTail,
+  mmcWaitProbabilityFromQuantile,
   tQuantile,
 } from './theory.js';
 
@@ -40,5 +43,25 @@ describe('queueing theory helpers', () => {
     expect(checkAgainstTheory([1.09, 1.11, 1.1, 1.095, 1.105], 1, { relSlack: 0.01 }).ok).toBe(
       false,
     );
+  });
+  it('M/M/c sojourn tail: c = 1 is Exp(mu - lambda); mean = integral of the tail', () => {
+    // c = 1: C = rho, theta = mu - lambda, and the tail collapses to e^{-(mu - lambda) t}.
+    for (const t of [0, 0.01, 0.05, 0.2]) {
+      expect(mmcSojournTail(t, 1, 80, 100)).toBeCloseTo(Math.exp(-20 * t), 12);
+    }
+    expect(mmcSojournQuantile(0.99, 1, 80, 100)).toBeCloseTo(Math.log(100) / 20, 9);
+    // c = 4 (and theta = mu exactly: the hypoexponential limit): integral_0^inf P(T > t) dt = E[T].
+    for (const lambda of [320, 300]) {
+      let integral = 0;
+      const h = 1e-5;
+      for (let t = h / 2; t < 2; t += h) integral += mmcSojournTail(t, 4, lambda, 100) * h;
+      expect(integral).toBeCloseTo(mmcMeanSojourn(4, lambda, 100), 6);
+    }
+  });
+  it('P(wait) recovered from a sojourn quantile inverts the tail', () => {
+    for (const q of [0.5, 0.9, 0.99]) {
+      const t = mmcSojournQuantile(q, 4, 320, 100);
+      expect(mmcWaitProbabilityFromQuantile(t, q, 4, 320, 100)).toBeCloseTo(erlangC(4, 3.2), 9);
+    }
   });
 });

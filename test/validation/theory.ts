@@ -164,3 +164,49 @@ export function checkAgainstTheory(
     describe: `simulated ${m.toPrecision(5)} +- ${half.toPrecision(3)} (${(conf * 100).toFixed(1)}% CI, R=${values.length}) vs theory ${theory.toPrecision(5)}; allowed |diff| <= ${tolerance.toPrecision(3)}`,
   };
 }
+
+/**
+ * M/M/c FIFO sojourn tail P(T > t). T = W + S with S ~ Exp(mu) independent of the wait W, and
+ * P(W > x) = C e^{-theta x}, theta = c mu - lambda (Gross & Harris, M/M/c waiting-time
+ * distribution). Given a wait, W ~ Exp(theta), and W + S is hypoexponential:
+ * P(W + S > t) = (theta e^{-mu t} - mu e^{-theta t}) / (theta - mu) (theta != mu), and
+ * (1 + mu t) e^{-mu t} in the limit theta = mu. So P(T > t) = (1 - C) e^{-mu t} + C P(W + S > t).
+ */
+export function mmcSojournTail(t: number, c: number, lambda: number, mu: number): number {
+  const pw = erlangC(c, lambda / mu);
+  return (1 - pw) * Math.exp(-mu * t) + pw * hypoTail(t, c * mu - lambda, mu);
+}
+
+function hypoTail(t: number, theta: number, mu: number): number {
+  if (Math.abs(theta - mu) < 1e-9 * mu) return Math.exp(-mu * t) * (1 + mu * t);
+  return (theta * Math.exp(-mu * t) - mu * Math.exp(-theta * t)) / (theta - mu);
+}
+
+/** The q-quantile of the M/M/c sojourn (bisection on the decreasing tail). */
+export function mmcSojournQuantile(q: number, c: number, lambda: number, mu: number): number {
+  let lo = 0;
+  let hi = 1;
+  while (mmcSojournTail(hi, c, lambda, mu) > 1 - q) hi *= 2;
+  for (let i = 0; i < 200; i++) {
+    const mid = (lo + hi) / 2;
+    if (mmcSojournTail(mid, c, lambda, mu) > 1 - q) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/**
+ * P(wait) of an M/M/c queue recovered from one point of its sojourn distribution: the tail
+ * above is linear in C, so a measured q-quantile t gives
+ * C = (1 - q - e^{-mu t}) / (P(W + S > t) - e^{-mu t}).
+ */
+export function mmcWaitProbabilityFromQuantile(
+  t: number,
+  q: number,
+  c: number,
+  lambda: number,
+  mu: number,
+): number {
+  const e = Math.exp(-mu * t);
+  return (1 - q - e) / (hypoTail(t, c * mu - lambda, mu) - e);
+}
