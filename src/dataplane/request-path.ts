@@ -498,7 +498,22 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     }
   }
   containerKilled(pod: PodId): void {
-    const silent = !this.truth.isReachable(pod);
+    this.killServer(pod, !this.truth.isReachable(pod));
+  }
+  /** The pod's node failed: same as a silent container death (isReachable is false now). */
+  podUnreachable(pod: PodId): void {
+    this.containerKilled(pod);
+  }
+  podDeleted(pod: PodId): void {
+    // A graceful exit (drained, then the pod object deleted) reports no containerKilled: the
+    // server is still marked alive. The process is gone and its kernel closed its sockets, so
+    // a request still on its way (accepted SYN, or sent on a keep-alive connection the server
+    // had already seen idle) is reset, never served by a pod that no longer exists.
+    if (this.servers.isAlive(pod)) this.killServer(pod, false);
+  }
+
+  /** Every queued and in-flight request is lost; `silent`: nobody tells the clients. */
+  private killServer(pod: PodId, silent: boolean): void {
     this.servers.containerKilled(pod, silent);
     if (silent) return; // nobody tells the clients: their connections hang (tcp_retries2)
     const k = this.conns;
@@ -510,13 +525,6 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       this.pump(cl);
       c = nx;
     }
-  }
-  /** The pod's node failed: same as a silent container death (isReachable is false now). */
-  podUnreachable(pod: PodId): void {
-    this.containerKilled(pod);
-  }
-  podDeleted(_pod: PodId): void {
-    // Nothing left to do: connections died with the container (or hang, if its node died).
   }
 
   // ---------------------------------------------------------------- PodServerHost
