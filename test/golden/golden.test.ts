@@ -119,7 +119,8 @@ function csvDiff(expected: string, actual: string, maxRows = 20): string {
   const header = (e[0] ?? '').split(',');
   const lines: string[] = [];
   if (e[0] !== a[0]) lines.push(`header:\n  expected ${e[0]}\n  actual   ${a[0]}`);
-  if (e.length !== a.length) lines.push(`row count: expected ${e.length - 1}, actual ${a.length - 1}`);
+  if (e.length !== a.length)
+    lines.push(`row count: expected ${e.length - 1}, actual ${a.length - 1}`);
   let shown = 0;
   for (let i = 1; i < Math.max(e.length, a.length); i++) {
     if (e[i] === a[i]) continue;
