@@ -51,7 +51,12 @@ export interface NginxDeps {
 
 /** kube-proxy's hook into the data plane: each node's sync result. */
 export interface TableSink {
-  tableProgrammed(node: NodeId, table: EndpointTable): void;
+  /**
+   * `local`: the node-local usable subset kube-proxy derived from the same state (local ready
+   * endpoints, else local serving-terminating ones, KEP-1669), for trafficPolicy Local. Without
+   * it the local part of `table` is used (no terminating fallback of its own).
+   */
+  tableProgrammed(node: NodeId, table: EndpointTable, local?: EndpointTable): void;
 }
 
 export interface RequestPathDeps {
@@ -371,16 +376,21 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     return this.tables[node] as EndpointTable;
   }
 
-  tableProgrammed(node: NodeId, table: EndpointTable): void {
+  tableProgrammed(node: NodeId, table: EndpointTable, local?: EndpointTable): void {
     this.tables[node] = table;
     let used = table;
     if (this.o.trafficPolicy === 'Local') {
-      // The Local chain (KUBE-EXT-/KUBE-SVL-) holds only this node's endpoints.
-      const eps: { ip: Ip; node: NodeId }[] = [];
-      for (let i = 0; i < table.size; i++) {
-        if (table.nodes[i] === node) eps.push({ ip: table.ips[i] as number, node });
+      // The Local chain (KUBE-EXT-/KUBE-SVL-) holds only this node's endpoints; kube-proxy
+      // falls back to the local serving-terminating ones independently of the cluster-wide
+      // set (pkg/proxy/topology.go CategorizeEndpoints), which `local` carries.
+      if (local !== undefined) used = local;
+      else {
+        const eps: { ip: Ip; node: NodeId }[] = [];
+        for (let i = 0; i < table.size; i++) {
+          if (table.nodes[i] === node) eps.push({ ip: table.ips[i] as number, node });
+        }
+        used = new ProgrammedTable(table.version, eps, table.usingTerminating);
       }
-      used = new ProgrammedTable(table.version, eps, table.usingTerminating);
       this.localTables[node] = used;
     }
     if (this.balancers.length > 0) (this.balancers[node] as L4Balancer).tableProgrammed(used);
@@ -1380,7 +1390,10 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private healthCheck(node: NodeId): boolean {
     if (this.nodeDown[node] === 1) return false;
     if (this.o.trafficPolicy !== 'Local') return true;
-    return (this.localTables[node] as EndpointTable).size > 0;
+    // The health server counts local *ready* endpoints (EndpointsMap.LocalReadyEndpoints): a
+    // node serving only through terminating pods reports unhealthy, so the LB drains it.
+    const local = this.localTables[node] as EndpointTable;
+    return local.size > 0 && !local.usingTerminating;
   }
 
   /** Names for reports: `kind/cause` -> count, final errors (tests, debugging). */

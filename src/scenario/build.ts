@@ -189,7 +189,8 @@ export function buildModel(
     }),
     random,
     {
-      tableProgrammed: (node, table) => path?.tableProgrammed(node, table),
+      tableProgrammed: (node, table) =>
+        path?.tableProgrammed(node, table, kubeProxy.localTable(node)),
       changeProgrammed: (changeId, node, at) => {
         const c = changes[changeId];
         if (c === undefined) return;
