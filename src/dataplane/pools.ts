@@ -97,6 +97,8 @@ export class TryPool {
   upStart: Float64Array;
   /** Nginx: time the current upstream connect started. */
   connStart: Float64Array;
+  /** Nginx: configuration generation (reload count) the try's peer index belongs to. */
+  cfg: Int32Array;
 
   private free: Int32Array;
   private freeCount = 0;
@@ -136,6 +138,7 @@ export class TryPool {
     this.upTries = new Int32Array(capacity);
     this.upStart = new Float64Array(capacity);
     this.connStart = new Float64Array(capacity);
+    this.cfg = new Int32Array(capacity);
     this.free = new Int32Array(capacity);
   }
 
@@ -224,6 +227,7 @@ export class TryPool {
     this.upTries = i32(this.upTries);
     this.upStart = f64(this.upStart);
     this.connStart = f64(this.connStart);
+    this.cfg = i32(this.cfg);
     this.free = i32(this.free);
     this.capacity = n;
   }

@@ -157,6 +157,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   // Nginx.
   private readonly ngx: NginxDeps | undefined;
   private pickers: UpstreamPicker[] = [];
+  /** Reloads so far: peer indices of tries picked under an older configuration are stale. */
+  private ngxConfig = 0;
   private readonly ngxRng: Rng | null;
   private ngxStarted = false;
   private readonly ngxNextError: boolean;
@@ -1166,6 +1168,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const ngx = this.ngx as NginxDeps;
     const ips = ngx.upstreamIps(this.sim.now);
     for (const p of this.pickers) p.reload(ips, this.sim.now);
+    this.ngxConfig++;
   }
 
   private picker(worker: number): UpstreamPicker {
@@ -1205,6 +1208,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       ? Math.floor((this.ngxRng as Rng).next() * no.workers)
       : (this.clWorker[t.client[a] as number] as number);
     t.mask[a] = 0;
+    t.cfg[a] = this.ngxConfig;
     t.upTries[a] = 0;
     t.upStart[a] = this.sim.now;
     this.ngxTry(a);
@@ -1215,6 +1219,11 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const t = this.tries;
     const now = this.sim.now;
     const picker = this.picker(t.worker[a] as number);
+    if (t.cfg[a] !== this.ngxConfig) {
+      // A reload since this request's last try: its tried bits name peers of the old list.
+      t.mask[a] = 0;
+      t.cfg[a] = this.ngxConfig;
+    }
     const peer = picker.pick(now, t.mask[a] as number);
     if (peer < 0) {
       const tried = (t.upTries[a] as number) > 0;
@@ -1237,6 +1246,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     t.demand[x] = t.demand[a] as number;
     t.worker[x] = t.worker[a] as number;
     t.peer[x] = peer;
+    t.cfg[x] = this.ngxConfig;
     t.clientHeld[x] = 1;
     t.stage[x] = Stage.upConnecting;
     const ip = picker.ips[peer] as number;
@@ -1314,7 +1324,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       this.ngxUpstreamFailed(x, ErrorKind.http_503, ErrorCause.overload, 2);
       return;
     }
-    picker.reportSuccess(peer, this.sim.now);
+    if (t.cfg[x] === this.ngxConfig) picker.reportSuccess(peer, this.sim.now);
     const pod = t.pod[x] as number;
     this.finishChild(x, true);
     this.ngxToClient(
@@ -1336,7 +1346,9 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const a = t.parent[x] as number;
     const peer = t.peer[x] as number;
     const picker = this.picker(t.worker[x] as number);
-    picker.reportFailure(peer, now);
+    // A try begun before a reload belongs to the old workers' state, which the reload
+    // discarded (new workers start fresh): its peer index means nothing to the new list.
+    if (t.cfg[x] === this.ngxConfig) picker.reportFailure(peer, now);
     this.finishChild(x, true);
     t.errKind[a] = kind;
     t.errCause[a] = cause;
@@ -1365,7 +1377,9 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private finishChild(x: number, closeUpstream: boolean): void {
     const t = this.tries;
     const a = t.parent[x] as number;
-    if (closeUpstream) this.picker(t.worker[x] as number).connectionClosed(t.peer[x] as number);
+    if (closeUpstream && t.cfg[x] === this.ngxConfig) {
+      this.picker(t.worker[x] as number).connectionClosed(t.peer[x] as number);
+    }
     if (a >= 0 && t.child[a] === x) t.child[a] = -1;
     t.parent[x] = -1;
     this.releaseClient(x);
