@@ -1,4 +1,8 @@
-import { type Distribution, makeDistribution } from '../engine/distributions.js';
+import {
+  type Distribution,
+  type DistributionSpec,
+  makeDistribution,
+} from '../engine/distributions.js';
 import type { IntOrPercent } from '../schema/units.js';
 import type { IpReusePolicy } from './ip-allocator.js';
 
@@ -127,6 +131,23 @@ export interface ResolvedClusterOptions {
   readonly pod: ResolvedPodOptions;
 }
 
+/**
+ * Defaults of the pod's delay distributions, as specs: the one source of both CLUSTER_DEFAULTS
+ * (which builds Distributions from them) and the scenario format's defaults.
+ */
+export const POD_DISTRIBUTION_DEFAULTS: {
+  /** Pod startup SLO: p99 <= 5 s for a stateless pod with its image present (sig-scalability). */
+  readonly startup: DistributionSpec;
+  /** No default exists (the app's own start time). */
+  readonly appStartDelay: DistributionSpec;
+  /** No default exists (the app's own warm-up). */
+  readonly appReadyDelay: DistributionSpec;
+} = {
+  startup: { distribution: 'lognormal', median: 1, p99: 5 },
+  appStartDelay: { distribution: 'constant', value: 0 },
+  appReadyDelay: { distribution: 'constant', value: 0 },
+};
+
 export const CLUSTER_DEFAULTS: ResolvedClusterOptions = {
   nodes: 3,
   podCidr: '10.244.0.0/16',
@@ -145,9 +166,9 @@ export const CLUSTER_DEFAULTS: ResolvedClusterOptions = {
     minReadySeconds: 0,
   },
   pod: {
-    startup: makeDistribution({ distribution: 'lognormal', median: 1, p99: 5 }),
-    appStartDelay: makeDistribution({ distribution: 'constant', value: 0 }),
-    appReadyDelay: makeDistribution({ distribution: 'constant', value: 0 }),
+    startup: makeDistribution(POD_DISTRIBUTION_DEFAULTS.startup),
+    appStartDelay: makeDistribution(POD_DISTRIBUTION_DEFAULTS.appStartDelay),
+    appReadyDelay: makeDistribution(POD_DISTRIBUTION_DEFAULTS.appReadyDelay),
     appReadiness: 'listening',
     readinessProbe: {
       enabled: true,

@@ -6,7 +6,11 @@ import type {
   EndpointSnapshot,
 } from '../cluster/endpoint-state.js';
 import type { Ip, NodeId, PodId } from '../cluster/types.js';
-import { type Distribution, makeDistribution } from '../engine/distributions.js';
+import {
+  type Distribution,
+  type DistributionSpec,
+  makeDistribution,
+} from '../engine/distributions.js';
 import type { RandomSource, Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 import { ApiServer } from './api-server.js';
@@ -32,10 +36,16 @@ export interface ResolvedEndpointSliceControllerOptions {
   readonly serviceName: string;
 }
 
+/**
+ * Default controller delay as a spec (the one source of ENDPOINTSLICE_CONTROLLER_DEFAULTS and of
+ * the scenario format's `propagation.controllerDelay`). No Kubernetes default exists.
+ */
+export const CONTROLLER_DELAY_DEFAULT: DistributionSpec = { distribution: 'constant', value: 0 };
+
 export const ENDPOINTSLICE_CONTROLLER_DEFAULTS: ResolvedEndpointSliceControllerOptions = {
   maxEndpointsPerSlice: 100,
   batchPeriod: 0,
-  controllerDelay: makeDistribution({ distribution: 'constant', value: 0 }),
+  controllerDelay: makeDistribution(CONTROLLER_DELAY_DEFAULT),
   serviceName: 'app',
 };
 

@@ -3,70 +3,80 @@ import { ErrorKind } from './types.js';
 /**
  * Options of the request path (resolved: seconds, defaults filled in). Each group has a public
  * all-optional form with `@default`s, and resolveRequestPathOptions() fills and checks them.
- * Names match src/scenario/types.ts where the scenario file has the concept.
+ * Names are the scenario file's: src/scenario/types.ts aliases these types, and its defaults
+ * are REQUEST_PATH_DEFAULTS (one source for both).
  */
 
 export interface NetworkOptions {
-  /** Round trip of a same-node hop (client -> pod on its node, Nginx -> local pod), seconds. */
+  /** Round trip of a same-node hop (client -> pod on its node, Nginx -> local pod), seconds. @default 0.0002 */
   readonly rtt: number;
-  /** Round trip of a cross-node hop, seconds. */
+  /** Round trip of a cross-node hop, seconds. @default = rtt */
   readonly crossNodeRtt: number;
-  /** Round trip between an external client and a node (through the external LB), seconds. */
+  /** Round trip between an external client and a node (through the external LB), seconds. @default = rtt */
   readonly externalRtt: number;
 }
 
 export type ConnectionMode = 'per-request' | 'keepalive' | 'http2';
 
 export interface ConnectionOptions {
+  /** @default 'per-request' */
   readonly mode: ConnectionMode;
-  /** keepalive: connections per client (requests beyond wait in the client). */
+  /** keepalive: connections per client pool (Go MaxIdleConnsPerHost); requests beyond wait in the client. @default 2 */
   readonly poolSize: number;
-  /** Requests per connection before the client closes it; 0 = unlimited. */
+  /** Requests per connection before the client closes it; 0 = unlimited. @default 0 */
   readonly maxRequestsPerConnection: number;
-  /** Connection lifetime, seconds; checked when the connection is next free; 0 = unlimited. */
+  /** Connection lifetime, seconds; checked when the connection is next free; 0 = unlimited. @default 0 */
   readonly maxLifetime: number;
-  /** Idle connections closed after this, seconds; 0 = never. */
+  /** Idle connections closed after this, seconds; 0 = never (Go IdleConnTimeout 90 s). @default 90 */
   readonly idleTimeout: number;
-  /** http2: concurrent streams per connection (more wait in the client). */
+  /** http2: concurrent streams per connection, more wait in the client (Go x/net/http2 server default 250). @default 250 */
   readonly maxConcurrentStreams: number;
 }
 
 export interface ClientTimeoutOptions {
-  /** Client connect timeout, seconds (capped by the SYN retransmission give-up). */
+  /** Client connect timeout, seconds, capped by the SYN retransmission give-up (Go net/http DefaultTransport dialer: 30 s). @default 30 */
   readonly connect: number;
-  /** Per-try request timeout, seconds; 0 = none. */
+  /** Per-try request timeout, seconds; 0 = none (Go http.Client default). @default 0 */
   readonly request: number;
-  /** What a SYN to an IP with nobody behind it gets: silence until timeout, or EHOSTUNREACH. */
+  /** What a SYN to an IP with nobody behind it gets: silence until timeout, or EHOSTUNREACH. @default 'timeout' */
   readonly unreachable: 'timeout' | 'ehostunreach';
-  /** When EHOSTUNREACH arrives (neighbour resolution failing), seconds after the SYN. */
+  /** When EHOSTUNREACH arrives after the SYN (neighbour resolution failing), seconds. @default 3 */
   readonly hostUnreachableAfter: number;
-  /** net.ipv4.tcp_syn_retries. */
+  /** net.ipv4.tcp_syn_retries. @default 6 */
   readonly synRetries: number;
-  /** How long a request on an established connection to a silently dead host hangs (tcp_retries2). */
+  /** How long a request on an established connection to a silently dead host hangs (tcp_retries2 15). @default 924.6 */
   readonly deadPeerTimeout: number;
 }
 
+/** Error kinds a client may retry on (names of ErrorKind in ./types.ts). */
 export type RetryableErrorKind = keyof typeof ErrorKind;
 
 export interface RetryOptions {
-  /** Retries after the first try; 0 = none. */
+  /** Retries after the first try; 0 = none. @default 0 */
   readonly count: number;
+  /** Backoff before retry k (k from 0): min(max, initial * multiplier^k), with jitter. */
   readonly backoff: {
+    /** @default 0.025 */
     readonly initial: number;
+    /** @default 0.25 */
     readonly max: number;
+    /** @default 2 */
     readonly multiplier: number;
-    /** Fraction of the delay drawn uniformly at random (1 = full jitter). */
+    /** Fraction of the delay drawn uniformly at random (1 = full jitter). @default 0 */
     readonly jitter: number;
   };
+  /** Which failures are retried. @default ['refused', 'connect_timeout', 'host_unreachable', 'no_endpoints'] */
   readonly on: readonly RetryableErrorKind[];
 }
 
 export interface ExternalClientOptions {
-  /** Nodes the external load balancer sends to; null = all. */
+  /** Nodes the external load balancer sends to; null = all nodes. @default null */
   readonly nodes: readonly number[] | null;
-  /** Health-check interval on the healthCheckNodePort, seconds. */
+  /** External LB health-check interval on the healthCheckNodePort, seconds. @default 5 */
   readonly healthCheckInterval: number;
+  /** @default 2 */
   readonly healthyThreshold: number;
+  /** @default 2 */
   readonly unhealthyThreshold: number;
 }
 

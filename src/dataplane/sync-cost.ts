@@ -66,19 +66,29 @@ export interface SyncCostOptions {
 }
 
 export interface ResolvedIptablesCostOptions {
+  /** Fixed cost of one iptables-restore, seconds. @default 0.005 */
   readonly base: number;
+  /** Per rule written (generation + restore parsing), seconds. @default 12.5e-6 */
   readonly perRuleWritten: number;
+  /** Per rule in the node's table (read + replace), paid by partial syncs too. @default 11e-6 */
   readonly perRuleInTable: number;
+  /** Rules per Service (KUBE-SERVICES match, KUBE-SVC chain). @default 4 */
   readonly rulesPerService: number;
+  /** Rules per endpoint (KUBE-SEP chain: masquerade mark + DNAT, plus the SVC jump). @default 3 */
   readonly rulesPerEndpoint: number;
+  /** Rules per Service in the dispatch chains a partial sync still rewrites. @default 2 */
   readonly dispatchRulesPerService: number;
 }
 
 export interface ResolvedSyncCostOptions {
+  /** @default 0 */
   readonly otherServices: number;
+  /** @default 10 */
   readonly endpointsPerOtherService: number;
   readonly iptables: ResolvedIptablesCostOptions;
+  /** @default {base: 0.005, perService: 10e-6, perChange: 100e-6} (UNVERIFIED) */
   readonly ipvs: Readonly<Required<ChangeCostOptions>>;
+  /** @default {base: 0.005, perService: 2e-6, perChange: 20e-6} (UNVERIFIED) */
   readonly nftables: Readonly<Required<ChangeCostOptions>>;
 }
 

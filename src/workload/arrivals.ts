@@ -233,34 +233,54 @@ export type WorkloadArrivals =
   | ClosedLoopSpec;
 
 /**
- * Arrival specs as the scenario file resolves them (structurally the same as the scenario
- * layer's ResolvedArrivals; this layer does not import it). Distributions still as specs.
+ * Arrival specs as the scenario file resolves them (the scenario layer's ResolvedArrivals is
+ * derived from this type). Rates are requests per second, all clients together; times in
+ * seconds; distributions still as specs.
  */
 export type ArrivalSpec =
   | { readonly process: 'poisson'; readonly rate: number }
   | { readonly process: 'constant'; readonly rate: number }
   | {
       readonly process: 'on-off';
+      /** Rate while on. */
       readonly rate: number;
+      /** Rate while off. @default 0 */
       readonly offRate: number;
       readonly on: DistributionSpec;
       readonly off: DistributionSpec;
+      /** Poisson or evenly spaced arrivals within a phase. @default 'poisson' */
       readonly within: 'poisson' | 'constant';
     }
   | {
       readonly process: 'diurnal';
+      /** Non-homogeneous Poisson, rate(t) = min + (max - min) (1 - cos(2 pi (t / period + phase))) / 2. */
       readonly minRate: number;
       readonly maxRate: number;
+      /** @default the scenario's duration */
       readonly period: number;
+      /** Fraction of a period at t = 0. @default 0 */
       readonly phase: number;
     }
-  | { readonly process: 'trace'; readonly times: readonly number[]; readonly loop: boolean }
+  | {
+      readonly process: 'trace';
+      /** Arrival times in seconds from the start of the run, ascending. */
+      readonly times: readonly number[];
+      /** Replay the trace again after its last arrival. @default false */
+      readonly loop: boolean;
+    }
   | {
       readonly process: 'closed-loop';
+      /** Concurrent users, each with one request outstanding. */
       readonly users: number;
+      /** Think time between a response and the next request. @default constant 0 */
       readonly thinkTime: DistributionSpec;
-      /** @default 0 */
+      /** Users start at a uniform offset in [0, rampUp) (0: all at once, as wrk). @default 0 */
       readonly rampUp?: number;
+    }
+  | {
+      readonly process: 'piecewise';
+      /** Non-homogeneous Poisson with a piecewise-linear rate through these points (ascending `at`). */
+      readonly points: readonly { readonly at: number; readonly rate: number }[];
     };
 
 /** Builds the arrival process of a spec; `make` is engine/distributions' makeDistribution. */
@@ -293,6 +313,8 @@ export function buildArrivals(
       };
     case 'trace':
       return { process: 'open', arrivals: new TraceArrivals(spec.times, spec.loop) };
+    case 'piecewise':
+      return { process: 'open', arrivals: new ThinnedArrivals(piecewiseLinearRate(spec.points)) };
     case 'closed-loop': {
       const think = make(spec.thinkTime);
       return {

@@ -2,11 +2,11 @@ import type { ClientTable } from '../dataplane/request-path.js';
 
 /** Where the clients are (resolved). Names as in the scenario file's `workload.clients`. */
 export interface ClientPlacementOptions {
-  /** Number of client identities (source IPs, each with its own connection pool). */
+  /** Number of client identities (source IPs, each with its own connection pool). @default 10 */
   readonly count: number;
-  /** In-cluster clients on nodes, or external ones entering through a NodePort. */
+  /** In-cluster clients on nodes, or external ones entering through a NodePort. @default 'in-cluster' */
   readonly location: 'in-cluster' | 'external';
-  /** In-cluster spread: evenly (client i on node i mod nodes) or by weight per node. */
+  /** In-cluster spread: evenly (client i on node i mod nodes) or by weight per node (length = nodes). @default 'even' */
   readonly placement: 'even' | { readonly weights: readonly number[] };
 }
 
