@@ -8,14 +8,31 @@
  * (src/scenario/build.ts) maps them onto each layer's option types. Every field's default and
  * its source are in docs/parts/scenario-format.md.
  */
+import type { IpReusePolicy } from '../cluster/ip-allocator.js';
+import type { ResolvedReadinessProbeOptions } from '../cluster/options.js';
+import type {
+  ClientTimeoutOptions,
+  ConnectionOptions,
+  ExternalClientOptions,
+  NetworkOptions,
+  RetryOptions,
+} from '../dataplane/path-options.js';
+import type { ResolvedSyncCostOptions } from '../dataplane/sync-cost.js';
 import type { DistributionSpec } from '../engine/distributions.js';
 import type { IntOrPercent } from '../schema/units.js';
+import type { ArrivalSpec } from '../workload/arrivals.js';
+import type { ClientPlacementOptions } from '../workload/clients.js';
 
+/*
+ * Where a section means exactly what a model layer's resolved options mean, its type here is
+ * that type (field docs and `@default`s live there), so the file format and the model cannot
+ * drift apart; the values of the defaults are one source too (schema/defaults.ts).
+ */
+
+export type { IpReusePolicy } from '../cluster/ip-allocator.js';
+export type { RetryableErrorKind } from '../dataplane/path-options.js';
 export type { DistributionSpec } from '../engine/distributions.js';
 export type { IntOrPercent } from '../schema/units.js';
-
-/** How a node's IPAM reuses released pod IPs (host-local allocates sequentially, wrapping). */
-export type IpReusePolicy = 'sequential' | 'random' | 'lifo' | 'never';
 
 export interface ResolvedOutput {
   /** Width of a time-series window in seconds. @default 1 */
@@ -43,29 +60,11 @@ export interface ResolvedCluster {
   readonly initialState: 'steady' | 'empty';
 }
 
-export interface ResolvedNetwork {
-  /** Round-trip time of a same-node hop, seconds. @default 0.0002 */
-  readonly rtt: number;
-  /** Round-trip time of a cross-node hop, seconds. @default = rtt */
-  readonly crossNodeRtt: number;
-  /** Round-trip time between an external client and a node, seconds. @default = rtt */
-  readonly externalRtt: number;
-}
+/** Round-trip times, seconds (the request path's NetworkOptions). */
+export type ResolvedNetwork = NetworkOptions;
 
-export interface ResolvedReadinessProbe {
-  /** false: no readiness probe: the kubelet reports the pod Ready as soon as its container runs (listening or not), as Kubernetes does. @default true */
-  readonly enabled: boolean;
-  /** @default 0 */
-  readonly initialDelaySeconds: number;
-  /** @default 10 */
-  readonly periodSeconds: number;
-  /** @default 1 */
-  readonly timeoutSeconds: number;
-  /** @default 1 */
-  readonly successThreshold: number;
-  /** @default 3 */
-  readonly failureThreshold: number;
-}
+/** core/v1 Probe (the cluster model's readiness-probe options). */
+export type ResolvedReadinessProbe = ResolvedReadinessProbeOptions;
 
 export interface ResolvedPod {
   /** Requests served at once (workers). @default 1 */
@@ -122,135 +121,37 @@ export interface ResolvedService {
   readonly internalTrafficPolicy: 'Cluster' | 'Local';
 }
 
-/** Arrival processes. Rates are requests per second, all clients together. */
+/**
+ * Arrival processes (the workload layer's ArrivalSpec, with every default filled in). Rates are
+ * requests per second, all clients together.
+ */
 export type ResolvedArrivals =
-  | { readonly process: 'poisson'; readonly rate: number }
-  | { readonly process: 'constant'; readonly rate: number }
-  | {
-      readonly process: 'on-off';
-      /** Rate while on. */
-      readonly rate: number;
-      /** Rate while off. @default 0 */
-      readonly offRate: number;
-      readonly on: DistributionSpec;
-      readonly off: DistributionSpec;
-      /** Poisson or evenly spaced arrivals within a phase. @default 'poisson' */
-      readonly within: 'poisson' | 'constant';
-    }
-  | {
-      readonly process: 'diurnal';
-      /** Non-homogeneous Poisson, rate(t) = min + (max - min) (1 - cos(2 pi (t / period + phase))) / 2. */
-      readonly minRate: number;
-      readonly maxRate: number;
-      /** @default the scenario's duration */
-      readonly period: number;
-      /** Fraction of a period at t = 0. @default 0 */
-      readonly phase: number;
-    }
-  | {
-      readonly process: 'trace';
+  | Exclude<ArrivalSpec, { readonly process: 'trace' | 'closed-loop' }>
+  | (Extract<ArrivalSpec, { readonly process: 'trace' }> & {
       /** Path of the CSV as resolved (absolute). */
       readonly file: string;
-      /** Arrival times in seconds from the start of the run, ascending. */
-      readonly times: readonly number[];
-      /** Replay the trace again after its last arrival. @default false */
-      readonly loop: boolean;
-    }
-  | {
-      readonly process: 'closed-loop';
-      /** Concurrent users, each with one request outstanding. */
-      readonly users: number;
-      /** Think time between a response and the next request. @default constant 0 */
-      readonly thinkTime: DistributionSpec;
-      /** Users start at a uniform offset in [0, rampUp) (0: all at once, as wrk). @default 0 */
+    })
+  | (Extract<ArrivalSpec, { readonly process: 'closed-loop' }> & {
+      /** @default 0 */
       readonly rampUp: number;
-    }
-  | {
-      readonly process: 'piecewise';
-      /** Non-homogeneous Poisson with a piecewise-linear rate through these points (ascending `at`). */
-      readonly points: readonly { readonly at: number; readonly rate: number }[];
-    };
+    });
 
-export interface ResolvedExternalClients {
-  /** Nodes the external load balancer sends to; null = all nodes. @default null */
-  readonly nodes: readonly number[] | null;
-  /** External LB health-check interval on the healthCheckNodePort, seconds. @default 5 */
-  readonly healthCheckInterval: number;
-  /** @default 2 */
-  readonly healthyThreshold: number;
-  /** @default 2 */
-  readonly unhealthyThreshold: number;
-}
+/** The external clients' load balancer (the request path's ExternalClientOptions). */
+export type ResolvedExternalClients = ExternalClientOptions;
 
-export interface ResolvedClients {
-  /** Number of client identities (source IPs, each with its own connection pool). @default 10 */
-  readonly count: number;
-  /** In-cluster clients on nodes, or external ones entering through a NodePort. @default 'in-cluster' */
-  readonly location: 'in-cluster' | 'external';
-  /** Spread over nodes: evenly, or by weight per node (length = cluster.nodes). @default 'even' */
-  readonly placement: 'even' | { readonly weights: readonly number[] };
+/** Where the clients are (the workload layer's ClientPlacementOptions) and how they enter. */
+export type ResolvedClients = ClientPlacementOptions & {
   readonly external: ResolvedExternalClients;
-}
+};
 
-export interface ResolvedConnections {
-  /** @default 'per-request' */
-  readonly mode: 'per-request' | 'keepalive' | 'http2';
-  /** keepalive: connections per client pool (Go MaxIdleConnsPerHost). @default 2 */
-  readonly poolSize: number;
-  /** Requests per connection before it is closed; 0 = unlimited. @default 0 */
-  readonly maxRequestsPerConnection: number;
-  /** Connection lifetime, seconds; 0 = unlimited. @default 0 */
-  readonly maxLifetime: number;
-  /** Idle connections closed after this, seconds; 0 = never (Go IdleConnTimeout 90 s). @default 90 */
-  readonly idleTimeout: number;
-  /** http2: concurrent streams per connection (Go x/net/http2 server default 250). @default 250 */
-  readonly maxConcurrentStreams: number;
-}
+/** Client connection handling (the request path's ConnectionOptions). */
+export type ResolvedConnections = ConnectionOptions;
 
-export interface ResolvedTimeouts {
-  /** Client connect timeout, seconds (Go net/http DefaultTransport dialer: 30 s). @default 30 */
-  readonly connect: number;
-  /** Per-try request timeout, seconds; 0 = none (Go http.Client default). @default 0 */
-  readonly request: number;
-  /** What a SYN to an IP with nobody behind it gets: silence until timeout, or EHOSTUNREACH. @default 'timeout' */
-  readonly unreachable: 'timeout' | 'ehostunreach';
-  /** When EHOSTUNREACH arrives after the SYN (neighbour resolution failing), seconds. @default 3 */
-  readonly hostUnreachableAfter: number;
-  /** net.ipv4.tcp_syn_retries. @default 6 */
-  readonly synRetries: number;
-  /** How long a request on an established connection to a silently dead host hangs (tcp_retries2 15). @default 924.6 */
-  readonly deadPeerTimeout: number;
-}
+/** Client timeouts and TCP behaviour (the request path's ClientTimeoutOptions). */
+export type ResolvedTimeouts = ClientTimeoutOptions;
 
-/** Error kinds a client may retry on (names of ErrorKind in src/dataplane/types.ts). */
-export type RetryableErrorKind =
-  | 'refused'
-  | 'connect_timeout'
-  | 'host_unreachable'
-  | 'reset'
-  | 'no_endpoints'
-  | 'http_502'
-  | 'http_503'
-  | 'http_504'
-  | 'client_timeout';
-
-export interface ResolvedRetries {
-  /** Retries after the first try; 0 = none. @default 0 */
-  readonly count: number;
-  /** Backoff before retry k (k from 0): min(max, initial * multiplier^k), with jitter. */
-  readonly backoff: {
-    /** @default 0.025 */
-    readonly initial: number;
-    /** @default 0.25 */
-    readonly max: number;
-    /** @default 2 */
-    readonly multiplier: number;
-    /** Fraction of the delay drawn uniformly at random (full jitter = 1). @default 0 */
-    readonly jitter: number;
-  };
-  /** Which failures are retried. @default ['refused', 'connect_timeout', 'host_unreachable', 'no_endpoints'] */
-  readonly on: readonly RetryableErrorKind[];
-}
+/** Client retries (the request path's RetryOptions). */
+export type ResolvedRetries = RetryOptions;
 
 export interface ResolvedWorkload {
   readonly arrivals: ResolvedArrivals;
@@ -305,31 +206,14 @@ export interface ResolvedPropagation {
   readonly maxEndpointsPerSlice: number;
 }
 
-/** Sync-time model of kube-proxy (src/dataplane/sync-cost.ts; derivation in docs/MODEL.md). */
-export interface ResolvedSyncCost {
-  readonly iptables: {
-    /** Fixed cost of one iptables-restore, seconds. @default 0.005 */
-    readonly base: number;
-    /** Per rule written (generation + restore parsing), seconds. @default 12.5e-6 */
-    readonly perRuleWritten: number;
-    /** Per rule in the node's table (read + replace), paid by partial syncs too. @default 11e-6 */
-    readonly perRuleInTable: number;
-    /** Rules per Service (KUBE-SERVICES match, KUBE-SVC chain). @default 4 */
-    readonly rulesPerService: number;
-    /** Rules per endpoint (KUBE-SEP chain: masquerade mark + DNAT, plus the SVC jump). @default 3 */
-    readonly rulesPerEndpoint: number;
-    /** Rules per Service in the dispatch chains a partial sync still rewrites. @default 2 */
-    readonly dispatchRulesPerService: number;
-  };
-  /** @default {base: 0.005, perService: 10e-6, perChange: 100e-6} (UNVERIFIED) */
-  readonly ipvs: { readonly base: number; readonly perService: number; readonly perChange: number };
-  /** @default {base: 0.005, perService: 2e-6, perChange: 20e-6} (UNVERIFIED) */
-  readonly nftables: {
-    readonly base: number;
-    readonly perService: number;
-    readonly perChange: number;
-  };
-}
+/**
+ * Sync-time model of kube-proxy (src/dataplane/sync-cost.ts; derivation in docs/MODEL.md). The
+ * cluster's other Services are `cluster.otherServices` / `cluster.endpointsPerOtherService`.
+ */
+export type ResolvedSyncCost = Omit<
+  ResolvedSyncCostOptions,
+  'otherServices' | 'endpointsPerOtherService'
+>;
 
 export interface ResolvedKubeProxy {
   /** @default 1 */

@@ -1,173 +1,143 @@
 /**
- * Every default of the scenario format, in one place. Each value is the real system's default
- * where one exists; the source is cited beside it and in docs/parts/scenario-format.md.
+ * Every default of the scenario format, in one place. Where a model layer has the concept, the
+ * value IS that layer's DEFAULTS constant (imported, never restated), so the file format and the
+ * models cannot drift apart (test/scenario/defaults.test.ts checks it end to end). The sources of
+ * those values are cited beside the model constants; the scenario-only ones are cited here. All
+ * are listed in docs/parts/scenario-format.md.
  */
+import { CLUSTER_DEFAULTS, POD_DISTRIBUTION_DEFAULTS } from '../../cluster/options.js';
+import {
+  CONTROLLER_DELAY_DEFAULT,
+  ENDPOINTSLICE_CONTROLLER_DEFAULTS,
+} from '../../control-plane/endpointslice-controller.js';
+import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../dataplane/kube-proxy.js';
+import { REQUEST_PATH_DEFAULTS } from '../../dataplane/path-options.js';
+import { POD_SERVER_DEFAULTS } from '../../dataplane/pod-server.js';
 import { SYNC_COST_DEFAULTS } from '../../dataplane/sync-cost.js';
+import type { DistributionSpec } from '../../engine/distributions.js';
+import { RECORDER_DEFAULTS } from '../../metrics/recorder.js';
+import { CLIENT_PLACEMENT_DEFAULTS } from '../../workload/clients.js';
 import type {
+  ResolvedArrivals,
+  ResolvedChurn,
   ResolvedCluster,
-  ResolvedConnections,
-  ResolvedExternalClients,
+  ResolvedDeployment,
   ResolvedKubeProxy,
   ResolvedNetwork,
   ResolvedOutput,
+  ResolvedPod,
   ResolvedPropagation,
-  ResolvedReadinessProbe,
-  ResolvedRetries,
   ResolvedService,
-  ResolvedTimeouts,
+  ResolvedWorkload,
 } from '../types.js';
+
+const C = CLUSTER_DEFAULTS;
+const PS = POD_SERVER_DEFAULTS;
+const RP = REQUEST_PATH_DEFAULTS;
+const KP = KUBE_PROXY_DEFAULTS;
+const ES = ENDPOINTSLICE_CONTROLLER_DEFAULTS;
+const SC = SYNC_COST_DEFAULTS;
+
+/** Defaults of one churn entry type (`at`, `mtbf`, `replicas` are required: no default). */
+type ChurnDefaults<T extends ResolvedChurn['type'], NoDefault extends string> = Omit<
+  Extract<ResolvedChurn, { type: T }>,
+  'type' | NoDefault
+>;
 
 export const DEFAULTS = {
   description: '',
   /** lbsim choice: long enough for a few rollouts' worth of churn at small sizes. */
   duration: 60,
-  warmup: 0,
+  warmup: RECORDER_DEFAULTS.warmup,
   seed: 1,
   replications: 1,
-  output: { window: 1 } satisfies ResolvedOutput,
+  output: { window: RECORDER_DEFAULTS.window } satisfies ResolvedOutput,
   cluster: {
-    /** lbsim choice (a small HA cluster). */
-    nodes: 3,
-    /** flannel's default network; kubeadm leaves it to the CNI. */
-    podCidr: '10.244.0.0/16',
-    /** kube-controller-manager --node-cidr-mask-size (IPv4) default 24. */
-    nodeCidrMaskSize: 24,
-    /** host-local IPAM allocates the next free address after the last one, wrapping. */
-    ipReuse: 'sequential',
-    otherServices: 0,
-    endpointsPerOtherService: 10,
-    /** kubelet --max-pods default 110. */
-    maxPodsPerNode: 110,
-    /** kube-controller-manager --node-monitor-grace-period default 40 s. */
-    nodeMonitorGracePeriod: 40,
-    initialState: 'steady',
+    nodes: C.nodes,
+    podCidr: C.podCidr,
+    nodeCidrMaskSize: C.nodeCidrMaskSize,
+    ipReuse: C.ipReuse,
+    otherServices: SC.otherServices,
+    endpointsPerOtherService: SC.endpointsPerOtherService,
+    maxPodsPerNode: C.maxPodsPerNode,
+    nodeMonitorGracePeriod: C.nodeMonitorGracePeriod,
+    initialState: C.initialState,
   } satisfies ResolvedCluster,
-  network: {
-    /** lbsim choice: a typical same-datacenter round trip. */
-    rtt: 0.0002,
-  } satisfies Omit<ResolvedNetwork, 'crossNodeRtt' | 'externalRtt'>,
+  /** crossNodeRtt and externalRtt default to the file's own `rtt` (the schema fills them). */
+  network: { rtt: RP.network.rtt } satisfies Omit<ResolvedNetwork, 'crossNodeRtt' | 'externalRtt'>,
   deployment: {
-    /** Deployment spec.replicas default 1. */
-    replicas: 1,
-    /** Deployment RollingUpdate defaults 25% / 25%. */
-    maxSurge: { kind: 'percent', value: 25 },
-    maxUnavailable: { kind: 'percent', value: 25 },
-    minReadySeconds: 0,
-  },
+    replicas: C.deployment.replicas,
+    maxSurge: C.deployment.maxSurge,
+    maxUnavailable: C.deployment.maxUnavailable,
+    minReadySeconds: C.deployment.minReadySeconds,
+  } satisfies Omit<ResolvedDeployment, 'pod'>,
   pod: {
-    concurrency: 1,
-    queueLimit: null,
-    serviceTime: { distribution: 'exponential', mean: 0.01 },
-    slowStart: 0,
-    /** lbsim choice: a cold JVM-like start serves 3x slower at first. */
-    slowStartFactor: 3,
-    /** Pod startup SLO: p99 <= 5 s for a stateless pod with its image present. */
-    startup: { distribution: 'lognormal', median: 1, p99: 5 },
-    appStartDelay: { distribution: 'constant', value: 0 },
-    appReadyDelay: { distribution: 'constant', value: 0 },
-    appReadiness: 'listening',
-    terminationGracePeriodSeconds: 30,
-    preStopSleep: 0,
-    listenerCloseDelay: 0,
-    onSigterm: 'drain',
-    /** kubelet CrashLoopBackOff: 10 s doubling to 300 s. */
-    restartBackoff: { initial: 10, max: 300 },
-  },
-  /** core/v1 Probe defaults. */
-  readinessProbe: {
-    enabled: true,
-    initialDelaySeconds: 0,
-    periodSeconds: 10,
-    timeoutSeconds: 1,
-    successThreshold: 1,
-    failureThreshold: 3,
-  } satisfies ResolvedReadinessProbe,
+    concurrency: PS.concurrency,
+    /** The file writes "unlimited" as null (JSON has no Infinity); the pod server as Infinity. */
+    queueLimit: Number.isFinite(PS.queueLimit) ? PS.queueLimit : null,
+    /** lbsim choice: 10 ms of work per request, exponential (an M/M/c server). */
+    serviceTime: { distribution: 'exponential', mean: 0.01 } as DistributionSpec,
+    slowStart: PS.slowStart,
+    slowStartFactor: PS.slowStartFactor,
+    startup: POD_DISTRIBUTION_DEFAULTS.startup,
+    appStartDelay: POD_DISTRIBUTION_DEFAULTS.appStartDelay,
+    appReadyDelay: POD_DISTRIBUTION_DEFAULTS.appReadyDelay,
+    appReadiness: C.pod.appReadiness,
+    readinessProbe: C.pod.readinessProbe,
+    terminationGracePeriodSeconds: C.pod.terminationGracePeriodSeconds,
+    preStopSleep: C.pod.preStopSleep,
+    listenerCloseDelay: C.pod.listenerCloseDelay,
+    onSigterm: C.pod.onSigterm,
+    restartBackoff: C.pod.restartBackoff,
+  } satisfies ResolvedPod,
   service: {
     sessionAffinity: 'None',
     /** core/v1 ClientIPConfig.timeoutSeconds default 10800 (3 h). */
     sessionAffinityTimeoutSeconds: 10800,
-    externalTrafficPolicy: 'Cluster',
-    internalTrafficPolicy: 'Cluster',
+    /** The request path applies one of the two, by where the clients are. */
+    externalTrafficPolicy: RP.trafficPolicy,
+    internalTrafficPolicy: RP.trafficPolicy,
   } satisfies ResolvedService,
   /** lbsim choice: a moderate load for the default 1 pod x 1 worker x 10 ms (rho 0.5). */
-  arrivals: { process: 'poisson', rate: 50 },
-  clients: { count: 10, location: 'in-cluster', placement: 'even' },
-  /** GCE/GKE load balancer health check defaults: 5 s interval, thresholds 2 / 2. */
-  external: {
-    nodes: null,
-    healthCheckInterval: 5,
-    healthyThreshold: 2,
-    unhealthyThreshold: 2,
-  } satisfies ResolvedExternalClients,
-  connections: {
-    mode: 'per-request',
-    /** Go net/http DefaultMaxIdleConnsPerHost. */
-    poolSize: 2,
-    maxRequestsPerConnection: 0,
-    maxLifetime: 0,
-    /** Go net/http DefaultTransport IdleConnTimeout. */
-    idleTimeout: 90,
-    /** golang.org/x/net/http2 server defaultMaxStreams. */
-    maxConcurrentStreams: 250,
-  } satisfies ResolvedConnections,
-  /** Go net/http DefaultTransport dials with a 30 s timeout; http.Client.Timeout 0 = none. */
-  timeouts: {
-    connect: 30,
-    request: 0,
-    unreachable: 'timeout',
-    hostUnreachableAfter: 3,
-    /** Linux net.ipv4.tcp_syn_retries 6: SYNs at 0, 1, 3, 7, 15, 31, 63 s, give up at 127 s. */
-    synRetries: 6,
-    /** Linux tcp_retries2 15: about 924.6 s with RTO_MIN 200 ms (ip-sysctl.rst). */
-    deadPeerTimeout: 924.6,
-  } satisfies ResolvedTimeouts,
-  /** No retries by default; when enabled, Envoy's retry back-off (base 25 ms, max 10 x base). */
-  retries: {
-    count: 0,
-    backoff: { initial: 0.025, max: 0.25, multiplier: 2, jitter: 0 },
-    on: ['refused', 'connect_timeout', 'host_unreachable', 'no_endpoints'],
-  } satisfies ResolvedRetries,
+  arrivals: { process: 'poisson', rate: 50 } satisfies ResolvedArrivals,
+  /** Defaults of the optional fields of each arrival process (scenario-format choices). */
+  arrivalOptions: {
+    onOff: { offRate: 0, within: 'poisson' },
+    diurnal: { phase: 0 },
+    trace: { unit: 1, loop: false },
+    closedLoop: {
+      thinkTime: { distribution: 'constant', value: 0 } as DistributionSpec,
+      rampUp: 0,
+    },
+  },
+  clients: {
+    count: CLIENT_PLACEMENT_DEFAULTS.count,
+    location: CLIENT_PLACEMENT_DEFAULTS.location,
+    placement: CLIENT_PLACEMENT_DEFAULTS.placement,
+  } satisfies Omit<ResolvedWorkload['clients'], 'external'>,
+  external: RP.external,
+  connections: RP.connections,
+  timeouts: RP.timeouts,
+  retries: RP.retries,
   churn: {
-    crash: { action: 'restart', from: 0, until: null },
-    kill: { count: 1, action: 'replace', graceful: false },
+    crash: { action: 'restart', from: 0, until: null } satisfies ChurnDefaults<'crash', 'mtbf'>,
+    kill: { count: 1, action: 'replace', graceful: false } satisfies ChurnDefaults<'kill', 'at'>,
     /** DefaultTolerationSeconds admission plugin: 300 s for not-ready/unreachable. */
-    nodeFailure: { node: 0, tolerationSeconds: 300 },
+    nodeFailure: { node: 0, tolerationSeconds: 300 } satisfies ChurnDefaults<'node-failure', 'at'>,
   },
   propagation: {
-    /** lbsim assumption (no documented value): watch fan-out of tens of milliseconds. */
-    watchDelay: { distribution: 'exponential', mean: 0.05 },
-    controllerDelay: { distribution: 'constant', value: 0 },
-    /** kube-controller-manager --endpointslice-updates-batch-period default 0. */
-    batchPeriod: 0,
-    /** --max-endpoints-per-slice default 100. */
-    maxEndpointsPerSlice: 100,
+    watchDelay: WATCH_DELAY_DEFAULT,
+    controllerDelay: CONTROLLER_DELAY_DEFAULT,
+    batchPeriod: ES.batchPeriod,
+    maxEndpointsPerSlice: ES.maxEndpointsPerSlice,
   } satisfies ResolvedPropagation,
   kubeProxy: {
-    /** pkg/proxy/apis/config/v1alpha1/defaults.go: minSyncPeriod 1 s, syncPeriod 30 s. */
-    minSyncPeriod: 1,
-    syncPeriod: 30,
-    /** pkg/proxy/iptables/proxier.go: NewBoundedFrequencyRunner(..., burstSyncs = 2). */
-    burstSyncs: 2,
-    /** KEP-3453 MinimizeIPTablesRestore, GA (locked on) in 1.28. */
-    partialSync: true,
-    /**
-     * The model's own constants (src/dataplane/sync-cost.ts SYNC_COST_DEFAULTS, derived in
-     * docs/MODEL.md from KEP-3453 and kubernetes#92836: a 5000-Service x 10-endpoint iptables
-     * full restore takes about 4 s, a partial one about 2 s). IPVS and nftables: UNVERIFIED.
-     */
-    syncCost: {
-      iptables: {
-        base: SYNC_COST_DEFAULTS.iptables.base,
-        perRuleWritten: SYNC_COST_DEFAULTS.iptables.perRuleWritten,
-        perRuleInTable: SYNC_COST_DEFAULTS.iptables.perRuleInTable,
-        rulesPerService: SYNC_COST_DEFAULTS.iptables.rulesPerService,
-        rulesPerEndpoint: SYNC_COST_DEFAULTS.iptables.rulesPerEndpoint,
-        dispatchRulesPerService: SYNC_COST_DEFAULTS.iptables.dispatchRulesPerService,
-      },
-      ipvs: { ...SYNC_COST_DEFAULTS.ipvs },
-      nftables: { ...SYNC_COST_DEFAULTS.nftables },
-    },
+    minSyncPeriod: KP.minSyncPeriod,
+    syncPeriod: KP.syncPeriod,
+    burstSyncs: KP.burstSyncs,
+    partialSync: KP.partialSync,
+    syncCost: { iptables: SC.iptables, ipvs: SC.ipvs, nftables: SC.nftables },
   } satisfies ResolvedKubeProxy,
-  /** kube-proxy's default mode on Linux. */
-  balancers: ['iptables'],
+  /** kube-proxy's default mode on Linux (its balancer has the mode's name). */
+  balancers: [KP.mode],
 } as const;

@@ -30,7 +30,9 @@ import { readValuesColumn } from './values-file.js';
 
 const seconds = (dflt: number) => duration().default(dflt);
 
-export const outputSchema = strict({ window: duration({ positive: true }).default(1) });
+export const outputSchema = strict({
+  window: duration({ positive: true }).default(DEFAULTS.output.window),
+});
 
 export const clusterSchema = strict({
   nodes: integer({ min: 1, max: 5000 }).default(DEFAULTS.cluster.nodes),
@@ -41,12 +43,14 @@ export const clusterSchema = strict({
     })
     .default(DEFAULTS.cluster.podCidr),
   nodeCidrMaskSize: integer({ min: 8, max: 30 }).default(DEFAULTS.cluster.nodeCidrMaskSize),
-  ipReuse: oneOf(['sequential', 'random', 'lifo', 'never'] as const).default('sequential'),
+  ipReuse: oneOf(['sequential', 'random', 'lifo', 'never'] as const).default(
+    DEFAULTS.cluster.ipReuse,
+  ),
   otherServices: integer({ min: 0 }).default(DEFAULTS.cluster.otherServices),
   endpointsPerOtherService: integer({ min: 0 }).default(DEFAULTS.cluster.endpointsPerOtherService),
   maxPodsPerNode: integer({ min: 1 }).default(DEFAULTS.cluster.maxPodsPerNode),
   nodeMonitorGracePeriod: seconds(DEFAULTS.cluster.nodeMonitorGracePeriod),
-  initialState: oneOf(['steady', 'empty'] as const).default('steady'),
+  initialState: oneOf(['steady', 'empty'] as const).default(DEFAULTS.cluster.initialState),
 });
 
 export const networkSchema = strict({
@@ -59,13 +63,14 @@ export const networkSchema = strict({
   externalRtt: n.externalRtt ?? n.rtt,
 }));
 
+const RP = DEFAULTS.pod.readinessProbe;
 const readinessProbeSchema = strict({
-  enabled: boolean().default(true),
-  initialDelaySeconds: seconds(DEFAULTS.readinessProbe.initialDelaySeconds),
-  periodSeconds: duration({ positive: true }).default(DEFAULTS.readinessProbe.periodSeconds),
-  timeoutSeconds: duration({ positive: true }).default(DEFAULTS.readinessProbe.timeoutSeconds),
-  successThreshold: integer({ min: 1 }).default(DEFAULTS.readinessProbe.successThreshold),
-  failureThreshold: integer({ min: 1 }).default(DEFAULTS.readinessProbe.failureThreshold),
+  enabled: boolean().default(RP.enabled),
+  initialDelaySeconds: seconds(RP.initialDelaySeconds),
+  periodSeconds: duration({ positive: true }).default(RP.periodSeconds),
+  timeoutSeconds: duration({ positive: true }).default(RP.timeoutSeconds),
+  successThreshold: integer({ min: 1 }).default(RP.successThreshold),
+  failureThreshold: integer({ min: 1 }).default(RP.failureThreshold),
 });
 
 function podSchema(ctx: SchemaContext) {
@@ -83,7 +88,7 @@ function podSchema(ctx: SchemaContext) {
         });
         return z.NEVER;
       })
-      .default(null),
+      .default(P.queueLimit),
     serviceTime: distribution(ctx).default(P.serviceTime),
     slowStart: seconds(P.slowStart),
     slowStartFactor: number({ min: 1 }).default(P.slowStartFactor),
@@ -93,9 +98,9 @@ function podSchema(ctx: SchemaContext) {
     appReadiness: oneOf(['listening', 'fail-on-sigterm'] as const).default(P.appReadiness),
     readinessProbe: readinessProbeSchema.prefault({}),
     terminationGracePeriodSeconds: seconds(P.terminationGracePeriodSeconds),
-    preStop: strict({ sleep: seconds(0) }).prefault({}),
+    preStop: strict({ sleep: seconds(P.preStopSleep) }).prefault({}),
     listenerCloseDelay: seconds(P.listenerCloseDelay),
-    onSigterm: oneOf(['drain', 'exit'] as const).default('drain'),
+    onSigterm: oneOf(['drain', 'exit'] as const).default(P.onSigterm),
     restartBackoff: strict({
       initial: duration({ positive: true }).default(P.restartBackoff.initial),
       max: duration({ positive: true }).default(P.restartBackoff.max),
@@ -108,7 +113,7 @@ export function deploymentSchema(ctx: SchemaContext) {
     replicas: integer({ min: 0 }).default(DEFAULTS.deployment.replicas),
     maxSurge: intOrPercent().default(DEFAULTS.deployment.maxSurge),
     maxUnavailable: intOrPercent().default(DEFAULTS.deployment.maxUnavailable),
-    minReadySeconds: seconds(0),
+    minReadySeconds: seconds(DEFAULTS.deployment.minReadySeconds),
     pod: podSchema(ctx).prefault({}),
   }).superRefine((d, c) => {
     // Kubernetes rejects a rolling update that can make no progress (validation.go:
@@ -124,23 +129,25 @@ export function deploymentSchema(ctx: SchemaContext) {
   }) as unknown as z.ZodType<ResolvedDeployment>;
 }
 
+const S = DEFAULTS.service;
 export const serviceSchema = strict({
-  sessionAffinity: oneOf(['None', 'ClientIP'] as const).default('None'),
+  sessionAffinity: oneOf(['None', 'ClientIP'] as const).default(S.sessionAffinity),
   sessionAffinityTimeoutSeconds: duration({ positive: true, max: 86400 }).default(
-    DEFAULTS.service.sessionAffinityTimeoutSeconds,
+    S.sessionAffinityTimeoutSeconds,
   ),
-  externalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default('Cluster'),
-  internalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default('Cluster'),
+  externalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default(S.externalTrafficPolicy),
+  internalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default(S.internalTrafficPolicy),
 });
 
 function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
   const rate = () => number({ positive: true });
+  const A = DEFAULTS.arrivalOptions;
   const traceSchema = strict({
     process: z.literal('trace'),
     file: z.string(),
     column: z.union([z.string(), z.number().int().min(0)]).optional(),
-    unit: duration({ positive: true }).default(1),
-    loop: boolean().default(false),
+    unit: duration({ positive: true }).default(A.trace.unit),
+    loop: boolean().default(A.trace.loop),
   }).transform((t, c) => {
     const file = path.resolve(ctx.baseDir, t.file);
     let text: string;
@@ -177,10 +184,10 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
     strict({
       process: z.literal('on-off'),
       rate: rate(),
-      offRate: number({ min: 0 }).default(0),
+      offRate: number({ min: 0 }).default(A.onOff.offRate),
       on: distribution(ctx),
       off: distribution(ctx),
-      within: oneOf(['poisson', 'constant'] as const).default('poisson'),
+      within: oneOf(['poisson', 'constant'] as const).default(A.onOff.within),
     }),
     strict({
       process: z.literal('diurnal'),
@@ -188,7 +195,7 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
       maxRate: rate(),
       // 0 = "the scenario's duration", filled in by the root schema.
       period: duration({ positive: true }).default(0),
-      phase: fraction().default(0),
+      phase: fraction().default(A.diurnal.phase),
     }),
     strict({
       process: z.literal('piecewise'),
@@ -198,8 +205,8 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
     strict({
       process: z.literal('closed-loop'),
       users: integer({ min: 1 }),
-      thinkTime: distribution(ctx).default({ distribution: 'constant', value: 0 }),
-      rampUp: seconds(0),
+      thinkTime: distribution(ctx).default(A.closedLoop.thinkTime),
+      rampUp: seconds(A.closedLoop.rampUp),
     }),
   ]) as unknown as z.ZodType<ResolvedArrivals>;
 }
@@ -226,20 +233,21 @@ const placementSchema = z.unknown().transform((v, c): ResolvedClients['placement
   return z.NEVER;
 });
 
+const CL = DEFAULTS.clients;
+const X = DEFAULTS.external;
 const clientsSchema = strict({
-  count: integer({ min: 1 }).default(DEFAULTS.clients.count),
-  location: oneOf(['in-cluster', 'external'] as const).default('in-cluster'),
-  placement: placementSchema.default('even'),
+  count: integer({ min: 1 }).default(CL.count),
+  location: oneOf(['in-cluster', 'external'] as const).default(CL.location),
+  placement: placementSchema.default(CL.placement),
   external: strict({
+    // `all` in the file, null (= every node) resolved.
     nodes: z
       .union([z.literal('all'), z.array(z.number().int().min(0)).min(1)])
-      .default('all')
+      .default(X.nodes === null ? 'all' : [...X.nodes])
       .transform((n) => (n === 'all' ? null : n)),
-    healthCheckInterval: duration({ positive: true }).default(
-      DEFAULTS.external.healthCheckInterval,
-    ),
-    healthyThreshold: integer({ min: 1 }).default(DEFAULTS.external.healthyThreshold),
-    unhealthyThreshold: integer({ min: 1 }).default(DEFAULTS.external.unhealthyThreshold),
+    healthCheckInterval: duration({ positive: true }).default(X.healthCheckInterval),
+    healthyThreshold: integer({ min: 1 }).default(X.healthyThreshold),
+    unhealthyThreshold: integer({ min: 1 }).default(X.unhealthyThreshold),
   }).prefault({}),
 });
 
@@ -247,7 +255,7 @@ const C = DEFAULTS.connections;
 const connectionsSchema = shorthand(
   'mode',
   strict({
-    mode: oneOf(['per-request', 'keepalive', 'http2'] as const).default('per-request'),
+    mode: oneOf(['per-request', 'keepalive', 'http2'] as const).default(C.mode),
     poolSize: integer({ min: 1 }).default(C.poolSize),
     maxRequestsPerConnection: integer({ min: 0 }).default(C.maxRequestsPerConnection),
     maxLifetime: seconds(C.maxLifetime),
@@ -269,22 +277,19 @@ const retriesSchema = strict({
   on: z.array(oneOf(RETRYABLE)).default([...R.on]),
 });
 
+const T = DEFAULTS.timeouts;
 export function workloadSchema(ctx: SchemaContext) {
   return strict({
     arrivals: arrivalsSchema(ctx).prefault(DEFAULTS.arrivals),
     clients: clientsSchema.prefault({}),
     connections: connectionsSchema.prefault({}),
     timeouts: strict({
-      connect: duration({ positive: true }).default(DEFAULTS.timeouts.connect),
-      request: seconds(DEFAULTS.timeouts.request),
-      unreachable: oneOf(['timeout', 'ehostunreach'] as const).default(
-        DEFAULTS.timeouts.unreachable,
-      ),
-      hostUnreachableAfter: duration({ positive: true }).default(
-        DEFAULTS.timeouts.hostUnreachableAfter,
-      ),
-      synRetries: integer({ min: 0, max: 255 }).default(DEFAULTS.timeouts.synRetries),
-      deadPeerTimeout: duration({ positive: true }).default(DEFAULTS.timeouts.deadPeerTimeout),
+      connect: duration({ positive: true }).default(T.connect),
+      request: seconds(T.request),
+      unreachable: oneOf(['timeout', 'ehostunreach'] as const).default(T.unreachable),
+      hostUnreachableAfter: duration({ positive: true }).default(T.hostUnreachableAfter),
+      synRetries: integer({ min: 0, max: 255 }).default(T.synRetries),
+      deadPeerTimeout: duration({ positive: true }).default(T.deadPeerTimeout),
     }).prefault({}),
     retries: retriesSchema.prefault({}),
   });
