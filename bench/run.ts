@@ -163,8 +163,13 @@ function runInChild(b: Benchmark, passThrough: readonly string[]): BenchResult {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(
-    `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-  );
-  process.exit(1);
+  // Bad arguments (RangeError from a benchmark's option parsing) get one line; bugs a stack.
+  const text =
+    err instanceof RangeError
+      ? err.message
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+  process.stderr.write(`bench: ${text}\n`);
+  process.exit(err instanceof RangeError ? 2 : 1);
 });
