@@ -39,7 +39,7 @@ export function runModelA(departures: number, seed = 1): ModelAResult {
   const routingRng = random.stream('routing');
   const serviceRng = random.stream('service');
   // Exponential variates from the engine's distributions (a ziggurat sampler, measured faster
-  // than -Math.log(1 - u): see docs/parts/engine.md).
+  // than -Math.log(1 - u): see docs/ARCHITECTURE.md).
   const interarrival = makeDistribution({ distribution: 'exponential', mean: 1 / ARRIVAL_RATE });
   const serviceTime = makeDistribution({ distribution: 'exponential', mean: 1 / SERVICE_RATE });
 

@@ -2,7 +2,7 @@
  * Random-generator benchmark: ns per uniform draw of each seedrandom generator, called raw
  * (`prng()`) and through the same one-method wrapper shape as lbsim's Rng; then lbsim's own stream
  * (RandomSource: tychei), and the exponential and normal samplers (ziggurat vs inversion with
- * Math.log). docs/parts/randomness.md quotes these numbers and the quality claims that go with
+ * Math.log). docs/ARCHITECTURE.md quotes these numbers and the quality claims that go with
  * them.
  *
  * Each measured loop is compiled from its own source text (`new Function`), so every call site

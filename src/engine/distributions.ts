@@ -82,7 +82,7 @@ export class DistributionSpecError extends Error {
 //
 // Speed trick (deliberate): one 32-bit uniform per draw in ~99% of cases, and no Math.log /
 // Math.exp on the fast path. bench/rng.ts measures it against the inversion -log(1-u); see
-// docs/parts/randomness.md for the ratio. Our Rng gives u with 32 bits of resolution (alea), so
+// docs/ARCHITECTURE.md for the ratio. Our Rng gives u with 32 bits of resolution (alea), so
 // we split those 32 bits into a layer index (low 8 bits for the exponential's 256 layers; low 7
 // bits plus a sign bit for the normal's 128) and a 24-bit position within the layer. Index and
 // position come from disjoint bits, which avoids the index/position correlation of the original
@@ -433,7 +433,7 @@ export class ExponentialDistribution extends BaseDistribution {
     super();
     this.variance = mean * mean;
   }
-  /** Ziggurat (see above): measured faster than -mean*log(1-u), see docs/parts/randomness.md. */
+  /** Ziggurat (see above): measured faster than -mean*log(1-u), see docs/ARCHITECTURE.md. */
   sample(rng: Rng): number {
     return this.mean * standardExponential(rng);
   }

@@ -7,7 +7,7 @@
  *
  * Why typed arrays: a heap of objects costs an allocation per event and a pointer chase per
  * comparison; typed arrays keep the keys contiguous and the heap allocation-free once grown
- * (measured ~3x faster on the hold model, see bench/ and docs/parts/engine.md).
+ * (measured ~3x faster on the hold model, see bench/ and docs/ARCHITECTURE.md).
  *
  * Each entry is a time and a `slot`: an index into the owner's payload arrays, which must be a
  * non-negative integer unique among the entries queued at one time (the engine's slots are).

@@ -18,7 +18,7 @@ export interface Rng {
  * quarter-round as a 128-bit state update).
  *
  * Chosen by measurement (bench/rng.ts, `npm run bench -- rng`; median ns per uniform draw on this
- * 2-core machine, each call site monomorphic; full table in docs/parts/randomness.md):
+ * 2-core machine, each call site monomorphic; full table in docs/ARCHITECTURE.md):
  *   xor128 1.7 | tychei 2.5 | xorwow 2.0 | xor4096 3.3 | xorshift7 4.4 | alea 5.6 | ARC4 29
  * and by seedrandom's own quality notes (node_modules/seedrandom/index.js): alea "reported to
  * pass all BigCrush tests"; tychei, xor4096 and xorshift7 "no systematic BigCrush failures";

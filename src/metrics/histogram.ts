@@ -9,7 +9,7 @@ export const HISTOGRAM_SIGNIFICANT_DIGITS = 3;
  * sub-buckets per power of two (2^ceil(log2(2 * 10^3))), so a bucket spans at most 1/1024 of
  * its lowest value; a reported quantile is the highest value of the bucket holding the exact
  * sample quantile, so it lies in [q, q * (1 + 1/1024)] plus the 0.5 us of rounding to whole
- * microseconds. See docs/parts/outputs.md.
+ * microseconds. See docs/OUTPUTS.md.
  */
 export const HISTOGRAM_RELATIVE_ERROR = 1 / 1024;
 /** Absolute error from rounding to whole microseconds, seconds. */

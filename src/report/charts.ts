@@ -1,7 +1,7 @@
 /**
  * Chart specifications for one scenario: plain, JSON-safe data that the page's script turns
  * into Chart.js charts. The same six charts as notebooks/analysis.ipynb, with the same
- * aggregation rules (docs/parts/analysis.md); data is capped or downsampled to keep the page small.
+ * aggregation rules (docs/ANALYSIS.md); data is capped or downsampled to keep the page small.
  */
 import type { ScenarioData, SeriesKey } from './load.js';
 import { seriesKeyOf } from './load.js';

@@ -6,7 +6,7 @@
  *
  * Names are the file format's names (Kubernetes names where a concept exists). The builder
  * (src/scenario/build.ts) maps them onto each layer's option types. Every field's default and
- * its source are in docs/parts/scenario-format.md.
+ * its source are in docs/SCENARIO-FORMAT.md.
  */
 import type { IpReusePolicy } from '../cluster/ip-allocator.js';
 import type { ResolvedReadinessProbeOptions } from '../cluster/options.js';

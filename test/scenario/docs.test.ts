@@ -6,7 +6,7 @@ import { registryCatalog } from '../../src/scenario/balancer-catalog.js';
 import { scenarioSchema } from '../../src/scenario/schema.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const doc = fs.readFileSync(path.resolve(here, '../../docs/parts/scenario-format.md'), 'utf8');
+const doc = fs.readFileSync(path.resolve(here, '../../docs/SCENARIO-FORMAT.md'), 'utf8');
 
 type Def = { type: string; [k: string]: unknown };
 const defOf = (s: unknown): Def | undefined => (s as { _zod?: { def?: Def } })._zod?.def;
@@ -40,7 +40,7 @@ function keyNames(schema: unknown, out: Set<string>, seen = new Set<unknown>()):
   return out;
 }
 
-describe('docs/parts/scenario-format.md', () => {
+describe('docs/SCENARIO-FORMAT.md', () => {
   it('documents every key the schema accepts', () => {
     const schema = scenarioSchema({ baseDir: '.', readFile: () => '' }, registryCatalog());
     const keys = keyNames(schema, new Set());

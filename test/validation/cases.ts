@@ -219,7 +219,7 @@ function caseMm1(outDir: string): ValidationCheck[] {
       },
     ),
     // relSlack 0.3%: the HDR histogram reports the top of the sample quantile's bucket, at most
-    // 1/1024 = 0.1% above it (docs/parts/outputs.md), plus the 0.2% above.
+    // 1/1024 = 0.1% above it (docs/OUTPUTS.md), plus the 0.2% above.
     ci(
       1,
       name,

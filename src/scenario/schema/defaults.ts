@@ -3,7 +3,7 @@
  * value IS that layer's DEFAULTS constant (imported, never restated), so the file format and the
  * models cannot drift apart (test/scenario/defaults.test.ts checks it end to end). The sources of
  * those values are cited beside the model constants; the scenario-only ones are cited here. All
- * are listed in docs/parts/scenario-format.md.
+ * are listed in docs/SCENARIO-FORMAT.md.
  */
 import { CLUSTER_DEFAULTS, POD_DISTRIBUTION_DEFAULTS } from '../../cluster/options.js';
 import {
