@@ -100,6 +100,8 @@ export class PodServers {
   gen = new Int32Array(0);
   /** The last container death was silent (node down: no RST reaches anybody). */
   silent = new Uint8Array(0);
+  /** The last death was a graceful exit after draining (not a kill). */
+  exited = new Uint8Array(0);
   private readyAt = new Float64Array(0);
   private busy = new Int32Array(0);
   private qHead = new Int32Array(0);
@@ -142,6 +144,7 @@ export class PodServers {
     this.closed = g(this.closed);
     this.gen = g(this.gen);
     this.silent = g(this.silent);
+    this.exited = g(this.exited);
     this.readyAt = g(this.readyAt, Number.NEGATIVE_INFINITY);
     this.busy = g(this.busy);
     this.qHead = g(this.qHead, -1);
@@ -170,6 +173,7 @@ export class PodServers {
     this.alive[pod] = 1;
     this.closed[pod] = 0;
     this.silent[pod] = 0;
+    this.exited[pod] = 0;
     this.readyAt[pod] = Number.NEGATIVE_INFINITY;
   }
 
@@ -185,10 +189,11 @@ export class PodServers {
   }
 
   /** The container died: every queued and in-service try is lost. */
-  containerKilled(pod: PodId, silent: boolean): void {
+  containerKilled(pod: PodId, silent: boolean, exited = false): void {
     const wasAlive = this.alive[pod] === 1;
     this.alive[pod] = 0;
     this.silent[pod] = silent ? 1 : 0;
+    this.exited[pod] = exited ? 1 : 0;
     this.gen[pod] = ((this.gen[pod] as number) + 1) | 0;
     this.readyAt[pod] = Number.NEGATIVE_INFINITY;
     if (!wasAlive && this.busy[pod] === 0 && this.qLen[pod] === 0) return;
@@ -300,6 +305,15 @@ export class PodServers {
     }
     this.host.requestServed(r, pod);
     if (this.closed[pod] === 1) this.checkIdle(pod);
+  }
+
+  /**
+   * The host found the pod not done after all (work arrived meanwhile, or a request is still on
+   * its way to it): podIdle is reported again when its next request completes with nothing
+   * left. No check now (it would report at once).
+   */
+  rearmIdle(pod: PodId): void {
+    this.idleNotified[pod] = 0;
   }
 
   private checkIdle(pod: PodId): void {

@@ -257,6 +257,8 @@ export class ConnPool {
   draining: Uint8Array;
   /** connectionOpened() was reported to the balancer. */
   counted: Uint8Array;
+  /** A request reached the server on it (no longer a new, never-read connection). */
+  reqSeen: Uint8Array;
   /** One-way delay client <-> pod, seconds. */
   delay: Float64Array;
   synStart: Float64Array;
@@ -292,6 +294,7 @@ export class ConnPool {
     this.gen = new Int32Array(capacity);
     this.draining = new Uint8Array(capacity);
     this.counted = new Uint8Array(capacity);
+    this.reqSeen = new Uint8Array(capacity);
     this.delay = new Float64Array(capacity);
     this.synStart = new Float64Array(capacity);
     this.synTry = new Uint8Array(capacity);
@@ -318,6 +321,7 @@ export class ConnPool {
     this.served[i] = 0;
     this.draining[i] = 0;
     this.counted[i] = 0;
+    this.reqSeen[i] = 0;
     this.synTry[i] = 0;
     this.cause[i] = 0;
     this.inAvail[i] = 0;
@@ -361,6 +365,7 @@ export class ConnPool {
     this.gen = grow(this.gen);
     this.draining = grow(this.draining);
     this.counted = grow(this.counted);
+    this.reqSeen = grow(this.reqSeen);
     this.delay = grow(this.delay);
     this.synStart = grow(this.synStart);
     this.synTry = grow(this.synTry);

@@ -521,12 +521,15 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     // server is still marked alive. The process is gone and its kernel closed its sockets, so
     // a request still on its way (accepted SYN, or sent on a keep-alive connection the server
     // had already seen idle) is reset, never served by a pod that no longer exists.
-    if (this.servers.isAlive(pod)) this.killServer(pod, false);
+    if (this.servers.isAlive(pod)) this.killServer(pod, false, true);
   }
 
-  /** Every queued and in-flight request is lost; `silent`: nobody tells the clients. */
-  private killServer(pod: PodId, silent: boolean): void {
-    this.servers.containerKilled(pod, silent);
+  /**
+   * Every queued and in-flight request is lost; `silent`: nobody tells the clients; `exited`:
+   * a graceful exit (what it still loses is the termination race: cause terminating_pod).
+   */
+  private killServer(pod: PodId, silent: boolean, exited = false): void {
+    this.servers.containerKilled(pod, silent, exited);
     if (silent) return; // nobody tells the clients: their connections hang (tcp_retries2)
     const k = this.conns;
     let c = this.servers.connHead[pod] as number;
@@ -545,14 +548,18 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     this.respond(r, HTTP_OK);
   }
 
-  requestLost(r: number, _pod: PodId, silent: boolean): void {
+  requestLost(r: number, pod: PodId, silent: boolean): void {
     const t = this.tries;
     if (t.clientHeld[r] !== 1) {
       t.release(r);
       return;
     }
     if (silent) this.hang(r);
-    else this.failAfter(r, ErrorKind.reset, ErrorCause.pod_killed, t.delay[r] as number);
+    else {
+      const cause =
+        this.servers.exited[pod] === 1 ? ErrorCause.terminating_pod : ErrorCause.pod_killed;
+      this.failAfter(r, ErrorKind.reset, cause, t.delay[r] as number);
+    }
   }
 
   podIdle(pod: PodId): void {
@@ -561,7 +568,37 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   }
 
   private onDrain(pod: number): void {
-    if (this.servers.isAlive(pod) && this.servers.isClosed(pod)) this.drainNotifier.podDrained(pod);
+    const s = this.servers;
+    if (!s.isAlive(pod) || !s.isClosed(pod)) return;
+    if (s.inService(pod) > 0 || s.queued(pod) > 0 || this.newRequestInTransit(pod)) {
+      // Not done: work arrived at this instant, or a request is on its way on a connection
+      // the server accepted and will read. Its completion reports idle again.
+      s.rearmIdle(pod);
+      return;
+    }
+    this.drainNotifier.podDrained(pod);
+  }
+
+  /**
+   * Whether a request is on its way to `pod` on a connection the server accepted but has not
+   * read a request from yet. HTTP servers wait for those when they shut down (Go's
+   * Server.Shutdown treats a StateNew connection as active for its first 5 s; Node's
+   * server.close() waits for open connections), while a keep-alive connection that already
+   * served a request and is idle is closed at once (its request in transit is then reset when
+   * the process exits). Nginx opens a new upstream connection per try. Rare (once per drain
+   * attempt): a scan of the records.
+   */
+  private newRequestInTransit(pod: number): boolean {
+    const t = this.tries;
+    const k = this.conns;
+    const gen = this.servers.gen[pod] as number;
+    for (let r = 0; r < t.extent; r++) {
+      if (t.serverHeld[r] !== 1 || t.pod[r] !== pod || t.podGen[r] !== gen) continue;
+      if (t.parent[r] !== -1) return true;
+      const c = t.conn[r] as number;
+      if (c >= 0 && k.gen[c] === t.connGen[r] && k.reqSeen[c] === 0) return true;
+    }
+    return false;
   }
 
   // ---------------------------------------------------------------- tries
@@ -1086,6 +1123,10 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       t.serverHeld[r] = 0;
       this.requestLost(r, pod, s.silent[pod] === 1);
       return;
+    }
+    const conn = t.conn[r] as number;
+    if (conn >= 0 && t.parent[r] === -1 && this.conns.gen[conn] === t.connGen[r]) {
+      this.conns.reqSeen[conn] = 1;
     }
     if (s.accept(r, pod) === Accept.rejected) {
       t.serverHeld[r] = 0;
