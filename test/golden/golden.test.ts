@@ -111,6 +111,9 @@ async function runSmallNow(name: string, threads: number): Promise<string> {
   return path.join(out, name);
 }
 
+/** Columns naming a row in a difference. */
+const KEY_COLUMNS = ['variant', 'balancer', 'replication'];
+
 /** A readable difference of two CSV texts: differing rows, column by column; '' when equal. */
 function csvDiff(expected: string, actual: string, maxRows = 20): string {
   if (expected === actual) return '';
@@ -130,7 +133,8 @@ function csvDiff(expected: string, actual: string, maxRows = 20): string {
     }
     const ec = (e[i] ?? '').split(',');
     const ac = (a[i] ?? '').split(',');
-    const key = ec.slice(0, 4).join(',') || ac.slice(0, 4).join(',');
+    const row = ec.length > 1 ? ec : ac;
+    const key = KEY_COLUMNS.map((k) => `${k}=${row[header.indexOf(k)] ?? '?'}`).join(' ');
     const cols: string[] = [];
     for (let c = 0; c < Math.max(ec.length, ac.length); c++) {
       if (ec[c] !== ac[c]) cols.push(`${header[c] ?? `#${c}`}: ${ec[c] ?? '∅'} -> ${ac[c] ?? '∅'}`);
@@ -211,6 +215,6 @@ describe('csvDiff', () => {
     const a = 'scenario,variant,balancer,replication,errors\ns,0,iptables,0,5\ns,0,ipvs-rr,0,7\n';
     expect(csvDiff(a, a)).toBe('');
     const b = a.replace('ipvs-rr,0,7', 'ipvs-rr,0,8');
-    expect(csvDiff(a, b)).toBe('row 2 (s,0,ipvs-rr,0): errors: 7 -> 8');
+    expect(csvDiff(a, b)).toBe('row 2 (variant=0 balancer=ipvs-rr replication=0): errors: 7 -> 8');
   });
 });
