@@ -134,6 +134,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private readonly clWaitTail: Int32Array;
   private readonly clWaiting: Int32Array;
   private readonly clConns: Int32Array;
+  /** Open connections of the client that take no new requests (GOAWAY / Connection: close). */
+  private readonly clDraining: Int32Array;
   private readonly clConnecting: Int32Array;
   private readonly clAvail: Int32Array;
   private readonly clStall: Uint8Array;
@@ -236,6 +238,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     this.clWaitTail = new Int32Array(nc).fill(-1);
     this.clWaiting = new Int32Array(nc);
     this.clConns = new Int32Array(nc);
+    this.clDraining = new Int32Array(nc);
     this.clConnecting = new Int32Array(nc);
     this.clAvail = new Int32Array(nc).fill(-1);
     this.clStall = new Uint8Array(nc);
@@ -499,7 +502,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     let c = this.servers.connHead[pod] as number;
     while (c !== -1) {
       const nx = k.podNext[c] as number;
-      k.draining[c] = 1;
+      this.markDraining(c);
       this.removeAvail(c);
       if (k.active[c] === 0) {
         const cl = k.client[c] as number;
@@ -834,7 +837,15 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       }
       if ((this.clConnecting[c] as number) * this.streamCap >= (this.clWaiting[c] as number))
         return;
-      if ((this.clConns[c] as number) >= this.poolLimit) return;
+      // HTTP/2: a connection that got GOAWAY (or was retired) takes no new streams and does
+      // not count: the client dials a new one at once (golang.org/x/net/http2 ClientConnPool
+      // skips a ClientConn that cannot take new requests). HTTP/1.1 pools are a hard cap on
+      // open connections, draining or not.
+      const open =
+        this.streamCap > 1
+          ? (this.clConns[c] as number) - (this.clDraining[c] as number)
+          : (this.clConns[c] as number);
+      if (open >= this.poolLimit) return;
       if (this.clAlive[c] === 0) return;
       this.dial(c);
     }
@@ -1060,10 +1071,23 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     this.pump(c);
   }
 
+  /** The connection takes no new requests from now on (it closes when its last one ends). */
+  private markDraining(conn: number): void {
+    const k = this.conns;
+    if (k.draining[conn] === 1) return;
+    k.draining[conn] = 1;
+    const c = k.client[conn] as number;
+    this.clDraining[c] = (this.clDraining[c] as number) + 1;
+  }
+
   private closeConn(conn: number): void {
     const k = this.conns;
     const state = k.state[conn];
     if (state === ConnState.free) return;
+    if (k.draining[conn] === 1) {
+      const cl = k.client[conn] as number;
+      this.clDraining[cl] = (this.clDraining[cl] as number) - 1;
+    }
     if (k.counted[conn] === 1) {
       (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionClosed(
         k.ip[conn] as number,
@@ -1181,7 +1205,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       (maxLife > 0 && now - (k.openedAt[conn] as number) >= maxLife)
     ) {
       // Retire: no new requests; close once the last stream is done.
-      k.draining[conn] = 1;
+      this.markDraining(conn);
       this.removeAvail(conn);
       if (active === 0) this.closeConn(conn);
       return;
