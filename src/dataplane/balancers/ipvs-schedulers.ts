@@ -323,6 +323,8 @@ export interface IpvsDhOptions extends IpvsOptions {
 }
 
 const clusterIp = z.unknown().transform((v, ctx): Ip => {
+  // Already resolved (the scenario layer parses once, buildModel again): keep it.
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v < 2 ** 32) return v;
   if (typeof v === 'string') {
     try {
       return ipFromString(v.trim());
