@@ -795,7 +795,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
     const ready = p.endpointReady && !p.gone;
     if (ready === p.observedReady) return;
     p.observedReady = ready;
-    this.callbacks.observer?.readyChanged(p.id, ready);
+    this.callbacks.observer?.readyChanged(p.id, ready, p.readyChangedAt);
   }
 
   private notifyChanged(p: Pod): void {

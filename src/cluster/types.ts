@@ -62,8 +62,12 @@ export interface PodLifecycleObserver {
   podCreated(pod: PodId, node: NodeId, ip: Ip): void;
   /** The application started listening (after container start + app start delay). */
   listenerOpened(pod: PodId): void;
-  /** Readiness changed (probe result, or Terminating). */
-  readyChanged(pod: PodId, ready: boolean): void;
+  /**
+   * Readiness changed (probe result, or Terminating). `since`: ground-truth time the Ready
+   * condition last changed (a steady-state pod at the start of a run has been Ready for long).
+   * Optional (added for slow start); absent means now.
+   */
+  readyChanged(pod: PodId, ready: boolean, since?: number): void;
   /**
    * The application closed its listener (after SIGTERM and the configured delay): new
    * connections are refused, in-flight and queued work continues (drain).

@@ -174,12 +174,14 @@ export class PodServers {
     this.closed[pod] = 0;
     this.silent[pod] = 0;
     this.exited[pod] = 0;
-    this.readyAt[pod] = Number.NEGATIVE_INFINITY;
+    // readyAt is not reset here: without a readiness probe the pod is Ready at container
+    // start, before it listens. containerKilled resets it for the next incarnation.
   }
 
-  readyChanged(pod: PodId, ready: boolean): void {
+  /** `since`: when the Ready condition became true (steady-state pods: long before the run). */
+  readyChanged(pod: PodId, ready: boolean, since = this.sim.now): void {
     // Slow start counts from the first Ready of this container incarnation.
-    if (ready && this.readyAt[pod] === Number.NEGATIVE_INFINITY) this.readyAt[pod] = this.sim.now;
+    if (ready && this.readyAt[pod] === Number.NEGATIVE_INFINITY) this.readyAt[pod] = since;
   }
 
   listenerClosed(pod: PodId): void {

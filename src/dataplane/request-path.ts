@@ -491,8 +491,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   listenerOpened(pod: PodId): void {
     this.servers.listenerOpened(pod);
   }
-  readyChanged(pod: PodId, ready: boolean): void {
-    this.servers.readyChanged(pod, ready);
+  readyChanged(pod: PodId, ready: boolean, since?: number): void {
+    this.servers.readyChanged(pod, ready, since);
   }
   listenerClosed(pod: PodId): void {
     this.servers.listenerClosed(pod);

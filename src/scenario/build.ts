@@ -101,7 +101,7 @@ export function buildModel(
   const observer: PodLifecycleObserver = {
     podCreated: (p, n, ip) => path?.podCreated(p, n, ip),
     listenerOpened: (p) => path?.listenerOpened(p),
-    readyChanged: (p, r) => path?.readyChanged(p, r),
+    readyChanged: (p, r, since) => path?.readyChanged(p, r, since),
     listenerClosed: (p) => path?.listenerClosed(p),
     containerKilled: (p) => path?.containerKilled(p),
     podDeleted: (p) => path?.podDeleted(p),
