@@ -984,6 +984,9 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const ip = k.ip[conn] as number;
     const pod = this.truth.podAt(ip);
     if (pod === NO_POD || !this.truth.isReachable(pod)) {
+      // A retransmitted SYN restarts the IPVS entry's SYN_RECV timer on the balancing node.
+      if (k.synTry[conn] !== 0)
+        (this.balancers[k.lbNode[conn] as number] as L4Balancer).synRetransmitted?.(ip);
       const cause = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
       k.cause[conn] = cause;
       this.clStall[c] = cause + 1;
@@ -1010,6 +1013,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       k.cause[conn] = this.servers.isClosed(pod)
         ? ErrorCause.terminating_pod
         : ErrorCause.not_listening;
+      // The RST passes the balancing node (IPVS: SYN_RECV -> CLOSE).
+      (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
       this.sim.schedule(k.delay[conn] as number, this.kRefused, arg);
       return;
     }

@@ -50,6 +50,16 @@ export interface L4Balancer {
   connectionOpened(ip: Ip): void;
   /** That connection closed (IPVS counts it inactive until its FIN/TIME_WAIT timeout). */
   connectionClosed(ip: Ip): void;
+  /**
+   * Optional: the SYN of a connection this node balanced to `ip` (picked, not yet opened) was
+   * answered with RST: nothing listens there. IPVS moves the attempt's entry to CLOSE.
+   */
+  connectionRefused?(ip: Ip): void;
+  /**
+   * Optional: the client retransmitted the SYN of such a pending attempt to `ip` (no answer
+   * yet). IPVS restarts the attempt entry's SYN_RECV timer.
+   */
+  synRetransmitted?(ip: Ip): void;
 }
 
 /**

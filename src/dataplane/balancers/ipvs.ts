@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Ip, ipToString } from '../../cluster/types.js';
 import type { EventKind, Simulation } from '../../engine/index.js';
-import { duration } from '../../schema/fields.js';
+import { boolean, duration } from '../../schema/fields.js';
 import type { BalancerContext, EndpointTable, L4Balancer, L4BalancerDescriptor } from '../types.js';
 import { ClientAffinity, type SessionAffinityOptions, sessionAffinityFields } from './affinity.js';
 
@@ -25,18 +25,38 @@ import { ClientAffinity, type SessionAffinityOptions, sessionAffinityFields } fr
  *   deletes it once its connections are gone. An endpoint that comes back while quiesced is
  *   deleted and re-added (MoveRSOutofGracefulDeleteList); the kernel takes it back from its
  *   trash with its counters.
- * - Connection counters (ip_vs_proto_tcp.c set_tcp_state): a connection counts as active while
- *   ESTABLISHED; after its FIN it counts as inactive until its IPVS entry expires. The kernel's
- *   FIN_WAIT and TIME_WAIT timeouts are both 2 min (tcp_timeouts[]), and a normal close ends in
- *   TIME_WAIT, so a closed connection stays inactive for `tcpFinTimeout` (default 120 s).
- *   Expiry is lazy: a FIFO of (expiry time, destination) checked before each pick, sync and
- *   check; closes come in time order and the timeout is constant, so the FIFO stays sorted.
- *   No engine event per connection.
+ * - Connection counters (ip_vs_proto_tcp.c set_tcp_state, ip_vs_conn.c ip_vs_bind_dest). The
+ *   kernel creates a connection entry when it schedules the first SYN (ip_vs_schedule ->
+ *   ip_vs_conn_new), so `pick` itself counts the attempt, in SYN_RECV. Since Linux 4.8 (commit
+ *   be2cef49904b "ipvs: count pre-established TCP states as active") SYN_SENT, SYN_RECV and
+ *   SYNACK count as active (`tcp_state_active_table`); before it, every state but ESTABLISHED
+ *   counted as inactive. `synRecvActive` picks one (default: the 4.8+ kernel every Kubernetes
+ *   node runs). The attempt then:
+ *   - opens (connectionOpened): ESTABLISHED, active; its SYN_RECV expiry is cancelled;
+ *   - is refused (connectionRefused: the pod answered RST, output RST in SYN_RECV -> CLOSE):
+ *     inactive for `tcpCloseTimeout` (10 s);
+ *   - gets no answer (dead IP): the entry expires `tcpSynRecvTimeout` (60 s) after the last SYN
+ *     the client sent; each retransmission (synRetransmitted) restarts the timer, as every
+ *     packet restarts `cp->timer` with the state's timeout (ip_vs_conn_put). With Linux's
+ *     tcp_syn_retries 6 and Go's 30 s dial timeout the last retransmission is at 15 s, so a
+ *     SYN to a dead pod counts for 75 s.
+ *   An established connection that closes counts as inactive until its IPVS entry expires: the
+ *   kernel's FIN_WAIT and TIME_WAIT timeouts are both 2 min (tcp_timeouts[]) and a normal close
+ *   ends in TIME_WAIT, so `tcpFinTimeout` (default 120 s).
+ *   Expiry is lazy: one FIFO ring of (expiry time, destination) per timeout (FIN, CLOSE,
+ *   SYN_RECV), checked before each pick, sync and check. Each ring's timeout is constant and
+ *   entries are pushed at the current time, so each ring stays sorted. No engine event per
+ *   connection.
+ *   SYN_RECV entries of one destination are interchangeable counts: an open, refusal or
+ *   retransmission cancels the destination's oldest pending ring record (lazily, through a
+ *   per-destination skip count) rather than the attempt's own. The count is exact; an expiry
+ *   time is off only when attempts to one destination interleave out of order (by at most the
+ *   gap between their retransmissions).
  *
- * Simplifications: a connection counts from connectionOpened (the kernel counts from the SYN,
- * as inactive until ESTABLISHED); connections that fail to connect are not counted (the kernel
- * keeps them as inactive for 60 s SYN_RECV or 10 s CLOSE); a reset connection lingers
- * `tcpFinTimeout` like a closed one (the kernel: 10 s CLOSE).
+ * Simplifications: a connection reset after it was established (pod killed) stays inactive
+ * `tcpFinTimeout` like a closed one (the kernel: 10 s CLOSE); with `unreachable: ehostunreach`
+ * clients the request path does not model the retransmission at 1 s before the ICMP error, so
+ * the attempt expires 60 s after its first SYN (kernel: after that retransmission).
  */
 export interface IpvsOptions extends SessionAffinityOptions {
   /**
@@ -45,18 +65,40 @@ export interface IpvsOptions extends SessionAffinityOptions {
    * kernel's value. @default 120
    */
   readonly tcpFinTimeout: number;
+  /**
+   * Seconds a connection attempt that got no answer stays counted after the last SYN the
+   * client sent (IPVS SYN_RECV timeout, `tcp_timeouts[IP_VS_TCP_S_SYN_RECV]` = 60 s; kube-proxy
+   * sets no flag for it). 0 counts a connection only from connectionOpened. @default 60
+   */
+  readonly tcpSynRecvTimeout: number;
+  /**
+   * Seconds a refused attempt (RST from the pod) stays counted as inactive (IPVS CLOSE
+   * timeout, `tcp_timeouts[IP_VS_TCP_S_CLOSE]` = 10 s). 0 forgets it at once. @default 10
+   */
+  readonly tcpCloseTimeout: number;
+  /**
+   * Whether an attempt in SYN_RECV counts as active (Linux >= 4.8, `tcp_state_active_table`)
+   * or inactive (older kernels: only ESTABLISHED was active). @default true
+   */
+  readonly synRecvActive: boolean;
   /** Period of kube-proxy's graceful-termination check (rsCheckDeleteInterval). @default 60 */
   readonly rsCheckDeleteInterval: number;
 }
 
 export const IPVS_DEFAULTS = {
   tcpFinTimeout: 120,
+  tcpSynRecvTimeout: 60,
+  tcpCloseTimeout: 10,
+  synRecvActive: true,
   rsCheckDeleteInterval: 60,
 } as const;
 
 export const ipvsOptionFields = {
   ...sessionAffinityFields,
   tcpFinTimeout: duration().default(IPVS_DEFAULTS.tcpFinTimeout),
+  tcpSynRecvTimeout: duration().default(IPVS_DEFAULTS.tcpSynRecvTimeout),
+  tcpCloseTimeout: duration().default(IPVS_DEFAULTS.tcpCloseTimeout),
+  synRecvActive: boolean().default(IPVS_DEFAULTS.synRecvActive),
   rsCheckDeleteInterval: duration({ positive: true }).default(IPVS_DEFAULTS.rsCheckDeleteInterval),
 };
 
@@ -112,6 +154,50 @@ function byEndpointKey(a: Ip, b: Ip): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/**
+ * A FIFO of (expiry time, destination slot) for one constant timeout: entries are pushed at the
+ * current time, so they come out in expiry order. A growable power-of-two ring, head/tail
+ * counters: no allocation per connection (an Array.shift queue would copy on every pop).
+ */
+class ExpiryRing {
+  private time = new Float64Array(1024);
+  private slot = new Int32Array(1024);
+  private head = 0;
+  private tail = 0;
+
+  push(time: number, slot: number): void {
+    let cap = this.time.length;
+    if (this.tail - this.head === cap) {
+      // Grow: copy the ring in order into twice the space.
+      const t = new Float64Array(cap * 2);
+      const s = new Int32Array(cap * 2);
+      for (let k = 0; k < cap; k++) {
+        const j = (this.head + k) & (cap - 1);
+        t[k] = this.time[j] as number;
+        s[k] = this.slot[j] as number;
+      }
+      this.time = t;
+      this.slot = s;
+      this.tail -= this.head;
+      this.head = 0;
+      cap *= 2;
+    }
+    const j = this.tail & (cap - 1);
+    this.time[j] = time;
+    this.slot[j] = slot;
+    this.tail++;
+  }
+
+  /** Removes the oldest entry if it has expired by `now` and returns its slot; else -1. */
+  popDue(now: number): number {
+    if (this.head === this.tail) return -1;
+    const j = this.head & (this.time.length - 1);
+    if ((this.time[j] as number) > now) return -1;
+    this.head++;
+    return this.slot[j] as number;
+  }
+}
+
 /** kube-proxy IPVS mode on one node, with one kernel scheduler. */
 export class IpvsBalancer implements L4Balancer, IpvsService {
   next: Int32Array;
@@ -128,16 +214,21 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
   private readonly slotOf = new Map<Ip, number>();
   private quiescedCount = 0;
 
-  // Inactive-connection expiries: a growable ring (power-of-two capacity), head/tail counters.
-  private expTime = new Float64Array(1024);
-  private expSlot = new Int32Array(1024);
-  private expHead = 0;
-  private expTail = 0;
+  /** Pending attempts (SYN_RECV entries) per slot, included in activeConns or inactiveConns. */
+  private synRecv: Int32Array;
+  /** Records in `synRing` for the slot that were cancelled (opened, refused or refreshed). */
+  private synSkip: Int32Array;
+  private readonly finRing = new ExpiryRing();
+  private readonly closeRing = new ExpiryRing();
+  private readonly synRing = new ExpiryRing();
 
   private readonly sim: Simulation;
   private readonly sched: IpvsScheduler;
   private readonly affinity: ClientAffinity | null;
   private readonly finTimeout: number;
+  private readonly synRecvTimeout: number;
+  private readonly closeTimeout: number;
+  private readonly synRecvActive: boolean;
   private readonly checkPeriod: number;
   private readonly checkPhase: number;
   private readonly checkKind: EventKind;
@@ -152,6 +243,9 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
         ? new ClientAffinity(options.sessionAffinityTimeout)
         : null;
     this.finTimeout = options.tcpFinTimeout;
+    this.synRecvTimeout = options.tcpSynRecvTimeout;
+    this.closeTimeout = options.tcpCloseTimeout;
+    this.synRecvActive = options.synRecvActive;
     this.checkPeriod = options.rsCheckDeleteInterval;
     // kube-proxy's wait.Until ticker started with the process: its phase differs per node.
     this.checkPhase = ctx.rng.next() * this.checkPeriod;
@@ -164,6 +258,8 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
     this.weight = new Int32Array(cap);
     this.activeConns = new Int32Array(cap);
     this.inactiveConns = new Int32Array(cap);
+    this.synRecv = new Int32Array(cap);
+    this.synSkip = new Int32Array(cap);
     this.ipOf = new Float64Array(cap);
     this.quiesced = new Uint8Array(cap);
     this.indexOfSlot = new Int32Array(cap).fill(-1);
@@ -180,13 +276,33 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
     if (affinity !== null) {
       // Persistence: a live template wins before the scheduler runs (ip_vs_sched_persist).
       const pinned = affinity.lookup(table, clientIp, now);
-      if (pinned >= 0) return pinned;
+      if (pinned >= 0) {
+        this.attemptStarted(this.slotOf.get(table.ips[pinned] as number) as number, now);
+        return pinned;
+      }
     }
     const slot = this.sched.schedule(this, clientIp);
     if (slot < 0) return -1;
     const index = this.indexOfSlot[slot] as number;
-    if (affinity !== null && index >= 0) affinity.record(clientIp, table.ips[index] as number, now);
+    if (index < 0) return -1;
+    if (affinity !== null) affinity.record(clientIp, table.ips[index] as number, now);
+    this.attemptStarted(slot, now);
     return index;
+  }
+
+  /** ip_vs_conn_new + the first SYN's set_tcp_state: a SYN_RECV entry bound to `slot`. */
+  private attemptStarted(slot: number, now: number): void {
+    if (this.synRecvTimeout <= 0) return;
+    this.synRecv[slot] = (this.synRecv[slot] as number) + 1;
+    if (this.synRecvActive) this.activeConns[slot] = (this.activeConns[slot] as number) + 1;
+    else this.inactiveConns[slot] = (this.inactiveConns[slot] as number) + 1;
+    this.synRing.push(now + this.synRecvTimeout, slot);
+  }
+
+  /** Ends one pending attempt of `slot` (its oldest ring record will be skipped). */
+  private attemptEnded(slot: number): void {
+    this.synRecv[slot] = (this.synRecv[slot] as number) - 1;
+    this.synSkip[slot] = (this.synSkip[slot] as number) + 1;
   }
 
   tableProgrammed(table: EndpointTable): void {
@@ -241,20 +357,56 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
 
   connectionOpened(ip: Ip): void {
     const slot = this.slotOf.get(ip);
-    // A destination deleted between pick and connect (it had no connections) is not counted.
-    if (slot !== undefined) this.activeConns[slot] = (this.activeConns[slot] as number) + 1;
+    if (slot === undefined) return; // no destination for the IP (never picked here)
+    this.expire(this.sim.now);
+    if ((this.synRecv[slot] as number) > 0) {
+      // SYN_RECV -> ESTABLISHED: already active since 4.8; before, inactive -> active.
+      this.attemptEnded(slot);
+      if (this.synRecvActive) return;
+      this.inactiveConns[slot] = (this.inactiveConns[slot] as number) - 1;
+    }
+    // Without a pending attempt (its entry expired, or opened without a pick): counted now.
+    this.activeConns[slot] = (this.activeConns[slot] as number) + 1;
   }
 
   connectionClosed(ip: Ip): void {
     const slot = this.slotOf.get(ip);
     if (slot === undefined) return;
+    this.expire(this.sim.now);
     const active = this.activeConns[slot] as number;
-    if (active === 0) return; // unmatched close (e.g. opened before the IP was re-added)
+    const pending = this.synRecvActive ? (this.synRecv[slot] as number) : 0;
+    if (active - pending === 0) return; // unmatched close (e.g. opened before the IP was re-added)
     this.activeConns[slot] = active - 1;
     if (this.finTimeout > 0) {
       this.inactiveConns[slot] = (this.inactiveConns[slot] as number) + 1;
-      this.pushExpiry(this.sim.now + this.finTimeout, slot);
+      this.finRing.push(this.sim.now + this.finTimeout, slot);
     }
+  }
+
+  /** The pod answered RST: output RST in SYN_RECV -> CLOSE (inactive, `tcpCloseTimeout`). */
+  connectionRefused(ip: Ip): void {
+    const slot = this.slotOf.get(ip);
+    if (slot === undefined) return;
+    this.expire(this.sim.now);
+    if ((this.synRecv[slot] as number) === 0) return; // its entry already expired
+    this.attemptEnded(slot);
+    if (this.synRecvActive) {
+      this.activeConns[slot] = (this.activeConns[slot] as number) - 1;
+      this.inactiveConns[slot] = (this.inactiveConns[slot] as number) + 1;
+    }
+    if (this.closeTimeout > 0) this.closeRing.push(this.sim.now + this.closeTimeout, slot);
+    else this.inactiveConns[slot] = (this.inactiveConns[slot] as number) - 1;
+  }
+
+  /** A retransmitted SYN (input SYN in SYN_RECV stays SYN_RECV) restarts the entry's timer. */
+  synRetransmitted(ip: Ip): void {
+    const slot = this.slotOf.get(ip);
+    if (slot === undefined) return;
+    const now = this.sim.now;
+    this.expire(now);
+    if ((this.synRecv[slot] as number) === 0) return; // its entry already expired
+    this.synSkip[slot] = (this.synSkip[slot] as number) + 1;
+    this.synRing.push(now + this.synRecvTimeout, slot);
   }
 
   /** The destination list in kernel order, as `ipvsadm -Ln` prints it. Allocates: not hot. */
@@ -284,6 +436,8 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
     this.weight[slot] = 0;
     this.activeConns[slot] = 0;
     this.inactiveConns[slot] = 0;
+    // synRecv is 0 on a free slot (a destination with pending attempts is never deleted);
+    // synSkip is kept: it matches records of the slot's former destination still in synRing.
     this.quiesced[slot] = 0;
     this.indexOfSlot[slot] = -1;
     this.slotOf.set(ip, slot);
@@ -302,6 +456,8 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
     this.weight = int(this.weight);
     this.activeConns = int(this.activeConns);
     this.inactiveConns = int(this.inactiveConns);
+    this.synRecv = int(this.synRecv);
+    this.synSkip = int(this.synSkip);
     const ips = new Float64Array(cap);
     ips.set(this.ipOf);
     this.ipOf = ips;
@@ -338,37 +494,25 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
 
   // --- inactive connections and graceful termination --------------------------------------
 
-  private pushExpiry(time: number, slot: number): void {
-    let cap = this.expTime.length;
-    if (this.expTail - this.expHead === cap) {
-      // Grow: copy the ring in order into twice the space.
-      const t = new Float64Array(cap * 2);
-      const s = new Int32Array(cap * 2);
-      for (let k = 0; k < cap; k++) {
-        const j = (this.expHead + k) & (cap - 1);
-        t[k] = this.expTime[j] as number;
-        s[k] = this.expSlot[j] as number;
-      }
-      this.expTime = t;
-      this.expSlot = s;
-      this.expTail -= this.expHead;
-      this.expHead = 0;
-      cap *= 2;
-    }
-    const j = this.expTail & (cap - 1);
-    this.expTime[j] = time;
-    this.expSlot[j] = slot;
-    this.expTail++;
-  }
-
   private expire(now: number): void {
-    const mask = this.expTime.length - 1;
-    while (this.expHead !== this.expTail) {
-      const j = this.expHead & mask;
-      if ((this.expTime[j] as number) > now) break;
-      const slot = this.expSlot[j] as number;
-      this.inactiveConns[slot] = (this.inactiveConns[slot] as number) - 1;
-      this.expHead++;
+    const inactive = this.inactiveConns;
+    let slot = this.finRing.popDue(now);
+    for (; slot >= 0; slot = this.finRing.popDue(now)) {
+      inactive[slot] = (inactive[slot] as number) - 1;
+    }
+    for (slot = this.closeRing.popDue(now); slot >= 0; slot = this.closeRing.popDue(now)) {
+      inactive[slot] = (inactive[slot] as number) - 1;
+    }
+    for (slot = this.synRing.popDue(now); slot >= 0; slot = this.synRing.popDue(now)) {
+      const skip = this.synSkip[slot] as number;
+      if (skip > 0) {
+        this.synSkip[slot] = skip - 1;
+        continue;
+      }
+      // No answer within the SYN_RECV timeout: the kernel's timer frees the entry.
+      this.synRecv[slot] = (this.synRecv[slot] as number) - 1;
+      const counter = this.synRecvActive ? this.activeConns : inactive;
+      counter[slot] = (counter[slot] as number) - 1;
     }
   }
 

@@ -3,6 +3,7 @@ import { type Ip, ipFromString, ipToString } from '../../../src/cluster/types.js
 import type { IpvsBalancer } from '../../../src/dataplane/balancers/ipvs.js';
 import { getBalancer } from '../../../src/dataplane/balancers/registry.js';
 import type { L4BalancerDescriptor } from '../../../src/dataplane/types.js';
+import { harness, podIp } from '../fakes.js';
 import { rig, table } from './helpers.js';
 
 const ip = (s: string): Ip => ipFromString(s);
@@ -112,7 +113,8 @@ describe('IPVS least-connection family', () => {
     expect(picks(b, t, 1)).toEqual(['10.0.0.3']); // x: 256 < 257
     conns(b, x, 1, false); // x -> 512; y and z tie at 257: y is first in the list
     expect(picks(b, t, 1)).toEqual(['10.0.0.2']);
-    // Inactive connections count until tcpFinTimeout (120 s) after their close at t = 0.
+    // That pick is a pending attempt (y: 513) until its SYN_RECV timeout at 60 s. Inactive
+    // connections count until tcpFinTimeout (120 s) after their close at t = 0.
     r.sim.run(119.9);
     expect(picks(b, t, 1)).toEqual(['10.0.0.2']);
     conns(b, y, 1, false); // y: 256 + 257 = 513 > z's 257
@@ -245,5 +247,184 @@ describe('IPVS dh', () => {
     const chosen = new Set(Array.from({ length: 500 }, (_, k) => picks(b, t, 1, k * 7919)[0]));
     expect([...chosen]).toEqual([order[bucket % 10]]);
     expect(ipvs('ipvs-dh').options.safeParse({ clusterIP: '10.96.0' }).success).toBe(false);
+  });
+});
+
+describe('IPVS connection attempts (SYN_RECV entries)', () => {
+  const [x, y, z] = ['10.0.0.3', '10.0.0.2', '10.0.0.1'].map(ip) as [Ip, Ip, Ip]; // list order
+  const t = table(0, [z, y, x]);
+  const counts = (b: IpvsBalancer) => b.destinations().map((d) => [d.activeConn, d.inActConn]);
+  const legacy = { synRecvActive: false };
+
+  it('a pick counts at once, active (Linux >= 4.8), until the SYN_RECV timeout (60 s)', () => {
+    const { r, b } = setup('ipvs-rr');
+    const dead = table(0, [z]);
+    picks(b, dead, 3);
+    expect(counts(b)).toEqual([[3, 0]]);
+    r.sim.run(59.9);
+    expect(counts(b)).toEqual([[3, 0]]);
+    r.sim.run(60.1);
+    expect(counts(b)).toEqual([[0, 0]]);
+  });
+
+  it('before Linux 4.8 (synRecvActive: false) the attempt counts as inactive', () => {
+    const { r, b } = setup('ipvs-rr', legacy);
+    const dead = table(0, [z]);
+    picks(b, dead, 3);
+    expect(counts(b)).toEqual([[0, 3]]);
+    r.sim.run(60.1);
+    expect(counts(b)).toEqual([[0, 0]]);
+  });
+
+  it('each retransmitted SYN restarts the timer: expiry 60 s after the last one', () => {
+    const { r, b } = setup('ipvs-rr', { tcpSynRecvTimeout: '60s' });
+    const dead = table(0, [z]);
+    picks(b, dead, 1); // t = 0
+    for (const at of [1, 3, 7, 15]) {
+      r.sim.run(at);
+      b.synRetransmitted(z);
+    }
+    r.sim.run(74.9);
+    expect(counts(b)).toEqual([[1, 0]]);
+    r.sim.run(75.1);
+    expect(counts(b)).toEqual([[0, 0]]);
+    b.synRetransmitted(z); // no pending attempt any more: nothing to refresh or count
+    r.sim.run(200);
+    expect(counts(b)).toEqual([[0, 0]]);
+  });
+
+  it('connectionOpened converts the pending attempt exactly once', () => {
+    for (const options of [{}, legacy]) {
+      const { r, b } = setup('ipvs-rr', options);
+      b.tableProgrammed(t);
+      expect(picks(b, t, 1)).toEqual(['10.0.0.3']);
+      b.connectionOpened(x); // SYN_RECV -> ESTABLISHED
+      expect(counts(b)[0]).toEqual([1, 0]);
+      r.sim.run(60.1); // the cancelled SYN_RECV expiry must not uncount the connection
+      expect(counts(b)[0]).toEqual([1, 0]);
+      b.connectionOpened(x); // no pending attempt (opened without a pick): counted on its own
+      expect(counts(b)[0]).toEqual([2, 0]);
+      b.connectionClosed(x);
+      b.connectionClosed(x);
+      expect(counts(b)[0]).toEqual([0, 2]);
+      b.connectionClosed(x); // unmatched close: ignored
+      r.sim.run(180.2); // FIN/TIME_WAIT 120 s after the closes at 60.1
+      expect(counts(b)).toEqual([
+        [0, 0],
+        [0, 0],
+        [0, 0],
+      ]);
+    }
+  });
+
+  it('a refused attempt (RST) moves to CLOSE: inactive for tcpCloseTimeout (10 s)', () => {
+    for (const options of [{}, legacy]) {
+      const { r, b } = setup('ipvs-rr', options);
+      b.tableProgrammed(t);
+      r.sim.run(5);
+      picks(b, t, 1); // x
+      b.connectionRefused(x);
+      expect(counts(b)[0]).toEqual([0, 1]);
+      b.connectionRefused(x); // nothing pending: ignored
+      expect(counts(b)[0]).toEqual([0, 1]);
+      r.sim.run(14.9);
+      expect(counts(b)[0]).toEqual([0, 1]);
+      r.sim.run(15.1);
+      expect(counts(b)[0]).toEqual([0, 0]);
+      r.sim.run(70); // the cancelled SYN_RECV expiry at 65 changes nothing
+      expect(counts(b)[0]).toEqual([0, 0]);
+    }
+  });
+
+  /**
+   * lc with x and y holding one established connection each (256) and z dead (last in the
+   * list, so it loses ties). Live picks open at once; z's never do.
+   */
+  function lcAgainstDead(options: unknown, n: number): string[] {
+    const { b } = setup('ipvs-lc', options);
+    b.tableProgrammed(t);
+    b.connectionOpened(x);
+    b.connectionOpened(y);
+    const out: string[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = b.pick(t, 1);
+      const to = t.ips[i] as number;
+      if (to !== z) b.connectionOpened(to);
+      out.push(ipToString(to));
+    }
+    return out;
+  }
+
+  it('lc stops sending every connection to a dead destination as its attempts count', () => {
+    // Linux >= 4.8: z gets 256 per attempt. z 0 -> z; then x, y, z tie at 256 -> x (first),
+    // y 256 vs z 256 -> y, z 256 < 512 -> z; and so on: z gets exactly one pick in three.
+    const now = lcAgainstDead({}, 300);
+    expect(now.slice(0, 7)).toEqual([
+      '10.0.0.1',
+      '10.0.0.3',
+      '10.0.0.2',
+      '10.0.0.1',
+      '10.0.0.3',
+      '10.0.0.2',
+      '10.0.0.1',
+    ]);
+    expect(now.filter((p) => p === '10.0.0.1').length).toBe(100);
+    // Before 4.8: +1 per attempt. z takes picks 1..256 (0..255 < 256); at 256 it ties with x
+    // and loses (x -> 512), then with y (y -> 512); then z again until 512, 256 more picks.
+    const old = lcAgainstDead(legacy, 600);
+    expect(old.slice(0, 256).every((p) => p === '10.0.0.1')).toBe(true);
+    expect(old.slice(256, 259)).toEqual(['10.0.0.3', '10.0.0.2', '10.0.0.1']);
+    expect(old.slice(258, 514).every((p) => p === '10.0.0.1')).toBe(true);
+    expect(old[514]).toBe('10.0.0.3');
+    // tcpSynRecvTimeout 0 counts only opened connections: the black hole, every pick to z.
+    expect(lcAgainstDead({ tcpSynRecvTimeout: 0 }, 600).every((p) => p === '10.0.0.1')).toBe(true);
+  });
+
+  it('sed and nq see the attempts too (they count active only)', () => {
+    for (const name of ['ipvs-sed', 'ipvs-nq']) {
+      const { b } = setup(name);
+      b.tableProgrammed(t);
+      b.connectionOpened(x);
+      b.connectionOpened(y);
+      // z idle (sed: 1 < 2; nq: no active) -> z; then all have 1 active: x first in the list.
+      expect(picks(b, t, 2)).toEqual(['10.0.0.1', '10.0.0.3']);
+    }
+  });
+
+  it('a destination held only by a pending attempt is quiesced, then deleted after expiry', () => {
+    const { r, b } = setup('ipvs-rr', { rsCheckDeleteInterval: '5s' });
+    b.tableProgrammed(t);
+    picks(b, t, 1); // x, pending
+    r.sim.run(1);
+    b.tableProgrammed(table(1, [y, z]));
+    expect(b.destinations()[0]).toEqual({ ip: x, weight: 0, activeConn: 1, inActConn: 0 });
+    r.sim.run(59.9);
+    expect(list(b)).toContain('10.0.0.3');
+    r.sim.run(65.1); // expired at 60, the next 5-s check deletes it
+    expect(list(b)).not.toContain('10.0.0.3');
+  });
+});
+
+describe('request path -> L4 balancer attempt notifications', () => {
+  it('reports each retransmitted SYN to a dead IP (1, 3, 7, 15 s) and a refusal once', () => {
+    const h = harness({ path: { network: { rtt: 0 }, timeouts: { connect: 30 } } });
+    const dead = h.cluster.addPod(0, podIp(1));
+    const deaf = h.cluster.addPod(0, podIp(2), false); // exists, does not listen
+    const seen: string[] = [];
+    const bal = h.balancers[0] as NonNullable<(typeof h.balancers)[0]>;
+    Object.assign(bal, {
+      synRetransmitted: (to: Ip) => seen.push(`retx ${to === podIp(1)} ${h.sim.now}`),
+      connectionRefused: (to: Ip) => seen.push(`refused ${to === podIp(2)} ${h.sim.now}`),
+    });
+    h.program([dead]);
+    h.cluster.remove(dead);
+    h.path.submit(0, 0.01);
+    h.sim.run(40);
+    expect(seen).toEqual(['retx true 1', 'retx true 3', 'retx true 7', 'retx true 15']);
+    seen.length = 0;
+    h.program([deaf]);
+    h.path.submit(0, 0.01);
+    h.sim.run(41);
+    expect(seen).toEqual(['refused true 40']);
   });
 });
