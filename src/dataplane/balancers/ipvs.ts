@@ -358,7 +358,8 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
   connectionOpened(ip: Ip): void {
     const slot = this.slotOf.get(ip);
     if (slot === undefined) return; // no destination for the IP (never picked here)
-    this.expire(this.sim.now);
+    // No expire() first: converting an attempt whose entry is due but not yet removed leaves
+    // the same counts as removing it and counting the connection anew.
     if ((this.synRecv[slot] as number) > 0) {
       // SYN_RECV -> ESTABLISHED: already active since 4.8; before, inactive -> active.
       this.attemptEnded(slot);
