@@ -9,7 +9,7 @@ export {
   type SpecIssue,
 } from './distributions.js';
 export { EventQueue } from './queue.js';
-export { deriveSeed, RandomSource, type Rng } from './random.js';
+export { deriveSeed, type KeyedStream, RandomSource, type Rng } from './random.js';
 export {
   type EventHandle,
   type EventKind,
