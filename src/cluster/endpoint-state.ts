@@ -1,5 +1,5 @@
 import type { Distribution } from '../engine/distributions.js';
-import type { Rng } from '../engine/random.js';
+import type { KeyedStream, Rng } from '../engine/random.js';
 import type { Ip, NodeId, PodId } from './types.js';
 
 /**
@@ -86,9 +86,18 @@ export interface EndpointFeed {
   changeResourceVersion(id: number): number;
   /**
    * Opens a watch: `onEvent(rv)` is called for every later write, in order, each after a delay
-   * drawn from `delay` with `rng` (never earlier than the previous delivery: FIFO).
+   * drawn from `delay` (never earlier than the previous delivery: FIFO). With an Rng, delays are
+   * drawn in write order; with a KeyedStream, each write's delay is drawn from
+   * `rng.rngFor(watcherKey, <the write's endpoint change: pod, kind, ordinal>)`, so the same
+   * pod transition gets the same delay on the same watcher in every run of a seed, whatever
+   * else was written (common random numbers across balancers).
    */
-  watch(delay: Distribution, rng: Rng, onEvent: (rv: number) => void): number;
+  watch(
+    delay: Distribution,
+    rng: Rng | KeyedStream,
+    onEvent: (rv: number) => void,
+    watcherKey?: number,
+  ): number;
   /** Closes a watch (deliveries still in flight are dropped). */
   stopWatch(id: number): void;
 }

@@ -1,10 +1,14 @@
 import type { Distribution } from '../engine/distributions.js';
-import type { Rng } from '../engine/random.js';
+import type { KeyedStream, Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 
 interface Watcher {
   readonly delay: Distribution;
-  readonly rng: Rng;
+  /** The watcher's own stream (draws in write order), or undefined when keyed. */
+  readonly rng: Rng | undefined;
+  /** Keyed delays: each write's delay from keyed.rngFor(watcherKey, write origin). */
+  readonly keyed: KeyedStream | undefined;
+  readonly watcherKey: number;
   readonly onEvent: (rv: number, key: string) => void;
   /** Time of the latest delivery queued: later ones never come earlier (watch FIFO). */
   lastDeliveryAt: number;
@@ -18,13 +22,26 @@ interface Watcher {
 }
 
 /**
+ * A write's identity for keyed watch delays, independent of when or in which order writes
+ * happen in a run: three safe integers (e.g. pod, change kind, ordinal of that change for the
+ * pod). Writes with the same origin get the same delay at the same watcher in every run that
+ * shares the master seed. (Always three, so that an origin never collides with the
+ * (watcher, resourceVersion) key of a write without one.)
+ */
+export type WriteOrigin = readonly [number, number, number];
+
+/**
  * The API server's store for one resource kind: objects by key, a monotonically increasing
  * resourceVersion (one per write, as etcd's revision), and watches.
  *
  * Each watcher receives every write after its own delay, drawn per event from its own
- * distribution and stream; deliveries to one watcher are FIFO: an event is never delivered
- * before the one written before it (an informer applies events in order, so a watcher never
- * goes back to an older version).
+ * distribution, and either from its own stream in write order, or (keyed) from a keyed stream
+ * re-keyed by (watcher key, the write's origin), so the same write gets the same delay however
+ * the writes before it went (common random numbers across runs whose write sequences differ).
+ * A write without an origin is keyed by (watcher key, resourceVersion). Deliveries to one
+ * watcher are FIFO: delivery = max(previous delivery, write time + delay), so an event is
+ * never delivered before the one written before it (an informer applies events in order, so a
+ * watcher never goes back to an older version).
  *
  * Speed trick: each watcher keeps its own FIFO of pending deliveries and only its head is in
  * the engine's queue (one pending event per watcher, not one per write and watcher), so the
@@ -58,21 +75,24 @@ export class ApiServer<T> {
     return [...this.objects.keys()].sort().map((k) => (this.objects.get(k) as { value: T }).value);
   }
 
-  /** Creates or replaces an object; returns the write's resourceVersion. */
-  put(key: string, value: T): number {
+  /**
+   * Creates or replaces an object; returns the write's resourceVersion. `origin` keys keyed
+   * watchers' delays (see WriteOrigin).
+   */
+  put(key: string, value: T, origin?: WriteOrigin): number {
     const rv = ++this.rv;
     this.objects.set(key, { value, rv });
     this.log.push(key);
-    this.fanOut(rv);
+    this.fanOut(rv, origin);
     return rv;
   }
 
   /** Deletes an object; returns the write's resourceVersion. */
-  remove(key: string): number {
+  remove(key: string, origin?: WriteOrigin): number {
     const rv = ++this.rv;
     this.objects.delete(key);
     this.log.push(key);
-    this.fanOut(rv);
+    this.fanOut(rv, origin);
     return rv;
   }
 
@@ -83,11 +103,24 @@ export class ApiServer<T> {
     return k;
   }
 
-  /** Opens a watch from the current resourceVersion on; returns its id. */
-  watch(delay: Distribution, rng: Rng, onEvent: (rv: number, key: string) => void): number {
+  /**
+   * Opens a watch from the current resourceVersion on; returns its id. Delays are drawn from
+   * `delay` with `rng`: an Rng (draws in write order) or a KeyedStream, re-keyed per write by
+   * (`watcherKey`, the write's origin); give each watcher of one keyed stream its own key
+   * (default: the watch id, which changes if the watcher re-watches).
+   */
+  watch(
+    delay: Distribution,
+    rng: Rng | KeyedStream,
+    onEvent: (rv: number, key: string) => void,
+    watcherKey: number = this.watchers.length,
+  ): number {
+    const keyed = isKeyedStream(rng) ? rng : undefined;
     this.watchers.push({
       delay,
-      rng,
+      rng: keyed === undefined ? (rng as Rng) : undefined,
+      keyed,
+      watcherKey,
       onEvent,
       lastDeliveryAt: this.sim.now,
       open: true,
@@ -108,13 +141,21 @@ export class ApiServer<T> {
     w.head = 0;
   }
 
-  private fanOut(rv: number): void {
+  private fanOut(rv: number, origin: WriteOrigin | undefined): void {
     const now = this.sim.now;
     const watchers = this.watchers;
     for (let i = 0; i < watchers.length; i++) {
       const w = watchers[i] as Watcher;
       if (!w.open) continue;
-      let at = now + w.delay.sample(w.rng);
+      let rng = w.rng;
+      if (rng === undefined) {
+        const k = w.keyed as KeyedStream;
+        rng =
+          origin === undefined
+            ? k.rngFor(w.watcherKey, rv)
+            : k.rngFor(w.watcherKey, origin[0], origin[1], origin[2]);
+      }
+      let at = now + w.delay.sample(rng);
       if (at < w.lastDeliveryAt) at = w.lastDeliveryAt;
       w.lastDeliveryAt = at;
       w.times.push(at);
@@ -149,4 +190,8 @@ export class ApiServer<T> {
     }
     w.onEvent(rv, this.log[rv - 1] as string);
   }
+}
+
+function isKeyedStream(r: Rng | KeyedStream): r is KeyedStream {
+  return typeof (r as Partial<KeyedStream>).rngFor === 'function';
 }

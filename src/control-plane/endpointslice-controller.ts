@@ -11,9 +11,9 @@ import {
   type DistributionSpec,
   makeDistribution,
 } from '../engine/distributions.js';
-import type { RandomSource, Rng } from '../engine/random.js';
+import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
-import { ApiServer } from './api-server.js';
+import { ApiServer, type WriteOrigin } from './api-server.js';
 
 export interface EndpointSliceControllerOptions {
   /** --max-endpoints-per-slice. @default 100 */
@@ -100,6 +100,19 @@ interface Entry {
   terminating: boolean;
   slice: number;
 }
+
+/** Small-int code of each change kind (part of a write's origin key). */
+const CHANGE_KIND_CODE: Readonly<Record<EndpointChangeKind, number>> = {
+  add: 0,
+  remove: 1,
+  ready: 2,
+  unready: 3,
+  terminating: 4,
+  serving: 5,
+  'not-serving': 6,
+};
+/** Slots per pod in the ordinal counters (>= number of change kinds, and of pod states). */
+const SLOTS_PER_POD = 8;
 
 const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_I32 = new Int32Array(0);
@@ -191,6 +204,15 @@ class Snapshot implements EndpointSnapshot {
  *   existing endpoints in place, fills slices with room before creating one (at most
  *   maxEndpointsPerSlice each), and writes each changed slice: one resourceVersion per write.
  * - Each write that changes the usable set records a shared Snapshot (see endpoint-state.ts).
+ *
+ * Randomness (common random numbers across balancers): pod exits during graceful termination
+ * happen when in-flight work drains, which depends on the balancer, so the sequence of pod
+ * changes and slice writes differs between balancers' runs of one seed. Draws are therefore
+ * keyed by pod transition, not taken in call order: the controller delay of a sync by the pod
+ * change that queued it (pod, state after the change, ordinal of that state for the pod; keyed
+ * stream `control-plane:endpointslice`), and each write carries an origin (its first endpoint
+ * change: pod, change kind, ordinal of that kind for the pod) by which watchers with a keyed
+ * stream draw their delays.
  */
 export class EndpointSliceController implements EndpointFeed, ClusterListener {
   readonly options: ResolvedEndpointSliceControllerOptions;
@@ -198,8 +220,12 @@ export class EndpointSliceController implements EndpointFeed, ClusterListener {
   private readonly sim: Simulation;
   private readonly cluster: Cluster;
   private readonly callbacks: EndpointSliceControllerCallbacks;
-  private readonly delayRng: Rng;
+  private readonly delayStream: KeyedStream;
   private readonly kSync: EventKind;
+  /** podChanged calls per (pod, state code), index pod * SLOTS_PER_POD + code. */
+  private readonly stateOrdinals: number[] = [];
+  /** Endpoint changes written per (pod, kind), index pod * SLOTS_PER_POD + kind code. */
+  private readonly changeOrdinals: number[] = [];
 
   /** Published endpoints by pod, insertion-ordered (= rule order). */
   private readonly published = new Map<PodId, Entry>();
@@ -226,7 +252,7 @@ export class EndpointSliceController implements EndpointFeed, ClusterListener {
     this.options = options;
     this.callbacks = callbacks;
     this.store = store ?? new ApiServer<EndpointSlice>(sim, 'endpointslices');
-    this.delayRng = random.stream('control-plane:endpointslice');
+    this.delayStream = random.keyedStream('control-plane:endpointslice');
     this.kSync = sim.register('endpointslice:sync', () => this.sync());
     cluster.addListener(this);
   }
@@ -246,9 +272,17 @@ export class EndpointSliceController implements EndpointFeed, ClusterListener {
 
   podChanged(pod: Pod): void {
     this.dirty.add(pod.id);
+    // The transition's identity: the pod, its API-visible state after the change, and how
+    // many times the pod was reported in that state before (counted whether or not a sync is
+    // queued, so the ordinal does not depend on other pods' timing).
+    const code = (pod.gone ? 4 : 0) | (pod.terminating ? 2 : 0) | (pod.probeReady ? 1 : 0);
+    const slot = pod.id * SLOTS_PER_POD + code;
+    const ordinal = this.stateOrdinals[slot] ?? 0;
+    this.stateOrdinals[slot] = ordinal + 1;
     if (this.syncQueued) return;
     this.syncQueued = true;
-    const delay = this.options.batchPeriod + this.options.controllerDelay.sample(this.delayRng);
+    const rng = this.delayStream.rngFor(pod.id, code, ordinal);
+    const delay = this.options.batchPeriod + this.options.controllerDelay.sample(rng);
     this.sim.schedule(delay, this.kSync, 0);
   }
 
@@ -294,8 +328,13 @@ export class EndpointSliceController implements EndpointFeed, ClusterListener {
     return rv;
   }
 
-  watch(delay: Distribution, rng: Rng, onEvent: (rv: number) => void): number {
-    return this.store.watch(delay, rng, onEvent);
+  watch(
+    delay: Distribution,
+    rng: Rng | KeyedStream,
+    onEvent: (rv: number) => void,
+    watcherKey?: number,
+  ): number {
+    return this.store.watch(delay, rng, onEvent, watcherKey);
   }
 
   stopWatch(id: number): void {
@@ -421,14 +460,31 @@ export class EndpointSliceController implements EndpointFeed, ClusterListener {
           this.published.set(next.pod, next);
         }
       }
+      // Count each change's ordinal for its pod; the write's first change is its origin.
+      let origin: WriteOrigin | undefined;
+      for (const c of list) {
+        const pod = ((c.next ?? c.entry) as Entry).pod;
+        for (const [kind] of c.kinds) {
+          const slot = pod * SLOTS_PER_POD + CHANGE_KIND_CODE[kind];
+          const ordinal = this.changeOrdinals[slot] ?? 0;
+          this.changeOrdinals[slot] = ordinal + 1;
+          origin ??= [pod, CHANGE_KIND_CODE[kind], ordinal];
+        }
+      }
       const name = `${this.options.serviceName}-${i}`;
       const rv =
         members.size > 0
-          ? this.store.put(name, {
+          ? this.store.put(
               name,
-              endpoints: [...members].map((id) => toSliceEndpoint(this.published.get(id) as Entry)),
-            })
-          : this.store.remove(name);
+              {
+                name,
+                endpoints: [...members].map((id) =>
+                  toSliceEndpoint(this.published.get(id) as Entry),
+                ),
+              },
+              origin,
+            )
+          : this.store.remove(name, origin);
       if (usableChanged || this.snapshots.length === 0) this.pushSnapshot(rv);
       if (!record) continue;
       for (const c of list) {

@@ -6,7 +6,7 @@ import {
   type DistributionSpec,
   makeDistribution,
 } from '../engine/distributions.js';
-import type { RandomSource, Rng } from '../engine/random.js';
+import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import { type EventKind, NO_EVENT, type Simulation } from '../engine/simulation.js';
 import {
   type ProxyMode,
@@ -185,8 +185,9 @@ interface LiveContent {
  * the sync completes. Iptables partial sync: full when the last full sync is older than
  * fullSyncPeriod (proxier.go doFullSync), partial otherwise.
  *
- * Streams: `watch:node-<i>` (each node's watch delays), `kube-proxy:phase` (initial timer and
- * full-sync phases).
+ * Streams: keyed `watch` (each node's watch delay of each EndpointSlice write, keyed by
+ * (node, the write's endpoint change), so a pod transition reaches a node after the same delay
+ * in every balancer's run of a seed), `kube-proxy:phase` (initial timer and full-sync phases).
  */
 export class KubeProxy implements ClusterListener {
   readonly options: ResolvedKubeProxyOptions;
@@ -221,7 +222,7 @@ export class KubeProxy implements ClusterListener {
   private readonly kTimer: EventKind;
   private readonly kSyncDone: EventKind;
   private readonly phaseRng: Rng;
-  private readonly watchRngs: Rng[] = [];
+  private readonly watchStream: KeyedStream;
 
   private readonly live = new Map<number, LiveContent>();
   private syncsSincePrune = 0;
@@ -264,7 +265,7 @@ export class KubeProxy implements ClusterListener {
     this.tables = new Array(n).fill(undefined);
     this.localTables = new Array(n).fill(undefined);
     this.phaseRng = random.stream('kube-proxy:phase');
-    for (let i = 0; i < n; i++) this.watchRngs.push(random.stream(`watch:node-${i}`));
+    this.watchStream = random.keyedStream('watch');
     this.kTimer = sim.register('kube-proxy:timer', (node) => this.onTimer(node));
     this.kSyncDone = sim.register('kube-proxy:sync-done', (node) => this.onSyncDone(node));
     cluster.addListener(this);
@@ -293,8 +294,11 @@ export class KubeProxy implements ClusterListener {
       this.tables[i] = table;
       this.addRef(snap);
       const node = i;
-      this.watchIds[i] = this.feed.watch(this.options.watchDelay, this.watchRngs[i] as Rng, (v) =>
-        this.onWatchEvent(node, v),
+      this.watchIds[i] = this.feed.watch(
+        this.options.watchDelay,
+        this.watchStream,
+        (v) => this.onWatchEvent(node, v),
+        node,
       );
       this.callbacks.tableProgrammed?.(i, table);
     }

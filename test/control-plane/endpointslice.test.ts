@@ -113,4 +113,49 @@ describe('EndpointSlice controller', () => {
     expect(snap.ips.length).toBe(0);
     expect(snap.usingTerminating).toBe(false);
   });
+
+  it('draws the controller delay per pod transition: the same transition waits the same in every run', () => {
+    /** A run that deletes the given pods at the given times; delay of each change's write. */
+    const run = (deletions: readonly [number, number][]) => {
+      const s = buildStack({
+        withProxy: false,
+        seed: 42,
+        cluster: {
+          nodes: 2,
+          deployment: { replicas: 4 },
+          awaitDrain: true,
+          pod: { preStopSleep: 3, startup: constant(1000) },
+        },
+        controller: {
+          controllerDelay: makeDistribution({ distribution: 'exponential', mean: 0.5 }),
+        },
+      });
+      for (const [t, pod] of deletions) {
+        s.sim.run(t);
+        s.cluster.deletePod(pod);
+      }
+      s.sim.run(100);
+      const waited = new Map<string, number>();
+      for (const c of s.changes) waited.set(`${c.pod}:${c.change}`, c.writtenAt - c.happenedAt);
+      return waited;
+    };
+    const a = run([
+      [10, 0],
+      [30, 1],
+    ]);
+    // Another run with an extra pod deletion (and replacement) in between: two more syncs.
+    const b = run([
+      [10, 0],
+      [20, 3],
+      [30, 1],
+    ]);
+    const original = ['0:terminating', '0:remove', '1:terminating', '1:remove'];
+    for (const k of original) {
+      expect(a.get(k), k).toBeGreaterThan(0);
+      expect(b.get(k), k).toBeCloseTo(a.get(k) as number, 9);
+    }
+    // Each transition draws its own delay.
+    expect(new Set(original.map((k) => a.get(k))).size).toBe(4);
+    expect(b.get('3:terminating')).toBeGreaterThan(0);
+  });
 });

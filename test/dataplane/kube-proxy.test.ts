@@ -189,6 +189,60 @@ describe('kube-proxy bounded-frequency runner', () => {
   });
 });
 
+describe('watch delays: common random numbers', () => {
+  it('a pod transition reaches each node after the same delay in every run of a seed', () => {
+    /** A run deleting the given pods; watch delay of each change at each node. */
+    const run = (deletions: readonly [number, number][]) => {
+      const s = proxyStack({
+        seed: 42,
+        cluster: {
+          nodes: 3,
+          deployment: { replicas: 4 },
+          awaitDrain: true,
+          pod: { preStopSleep: 3, startup: constant(1000) },
+        },
+        // Free syncs, 10 s between deletions and 3 s between a pod's two changes: the runner
+        // (minSyncPeriod 1 s, burst 2) syncs at once, so programmed = delivered.
+        kubeProxy: {
+          syncCost: free,
+          watchDelay: makeDistribution({ distribution: 'exponential', mean: 0.2 }),
+        },
+      });
+      for (const [t, pod] of deletions) {
+        s.sim.run(t);
+        s.cluster.deletePod(pod);
+      }
+      s.sim.run(100);
+      const delays = new Map<string, number>();
+      for (const p of s.programmed) {
+        const c = s.changes[p.id] as EndpointChange;
+        delays.set(`${c.pod}:${c.change}@${p.node}`, p.at - c.writtenAt);
+      }
+      return delays;
+    };
+    const a = run([
+      [10, 0],
+      [30, 1],
+    ]);
+    // An extra deletion in between: more writes before pod 1's, which drew its delays from
+    // later positions of per-node streams before keyed streams.
+    const b = run([
+      [10, 0],
+      [20, 3],
+      [30, 1],
+    ]);
+    const keys = [0, 1].flatMap((pod) =>
+      ['terminating', 'remove'].flatMap((ch) => [0, 1, 2].map((n) => `${pod}:${ch}@${n}`)),
+    );
+    for (const k of keys) {
+      expect(a.get(k), k).toBeGreaterThan(0);
+      expect(b.get(k), k).toBeCloseTo(a.get(k) as number, 9);
+    }
+    // Nodes and transitions draw their own delays.
+    expect(new Set(keys.map((k) => a.get(k))).size).toBe(keys.length);
+  });
+});
+
 describe('sync cost models', () => {
   it('iptables full restore grows with all rules, partial with the changed Service and dispatch chains', () => {
     const c = resolveSyncCostOptions({ otherServices: 5000, endpointsPerOtherService: 10 });
