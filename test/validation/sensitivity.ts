@@ -3,7 +3,7 @@
  * change (`--set path=value`, as `lbsim run` takes it) while the theory still comes from the
  * unchanged file, and prints that scenario's checks. Usage (after `npm run build` and a full
  * run kept by `npx tsx test/validation/report.ts DIR`):
- *   npx tsx test/validation/sensitivity.ts DIR v-mm1-iptables 'deployment.pod.serviceTime=10.1ms'
+ *   npx tsx test/validation/sensitivity.ts DIR v-mm1-iptables 'deployment.pod.serviceTime.mean=10.1ms'
  * docs/VALIDATION.md lists the mutations tried and what they broke.
  */
 import * as fs from 'node:fs';
