@@ -365,6 +365,22 @@ function timeseries(d: ScenarioData, view: SeriesView, prefix: string): ChartGro
   };
 }
 
+/**
+ * Churn-level events only: per-pod lifecycle steps (listening, ready, sigterm...) number in the
+ * thousands and would bury the chart. Same set as the notebook's CHURN_EVENTS; when no event is
+ * of these kinds, every event is marked.
+ */
+const CHURN_EVENTS: ReadonlySet<string> = new Set([
+  'container-crashed',
+  'pod-killed',
+  'rollout-started',
+  'rollout-complete',
+  'scaled',
+  'node-failed',
+  'node-not-ready',
+  'node-pods-evicted',
+]);
+
 function eventMarks(
   d: ScenarioData,
   view: SeriesView,
@@ -375,7 +391,11 @@ function eventMarks(
   if (!chosen)
     for (const s of view.pairs) chosen ??= d.events.get(seriesKeyOf(s.variant, s.balancer));
   if (!chosen) return { marks: [], legend: [] };
-  const rows = [...chosen.rows].sort((a, b) => a.time - b.time).slice(0, MAX_EVENTS);
+  // Data from elsewhere (another event vocabulary) keeps every event rather than none.
+  const churn = chosen.rows.filter((r) => CHURN_EVENTS.has(r.event));
+  const rows = (churn.length > 0 ? churn : [...chosen.rows])
+    .sort((a, b) => a.time - b.time)
+    .slice(0, MAX_EVENTS);
   const kinds = [...new Set(rows.map((r) => r.event))];
   const color = (k: string) => EVENT_PALETTE[kinds.indexOf(k) % EVENT_PALETTE.length]!;
   return {
