@@ -27,6 +27,13 @@ export interface ConnectionOptions {
   readonly maxRequestsPerConnection: number;
   /** Connection lifetime, seconds; checked when the connection is next free; 0 = unlimited. @default 0 */
   readonly maxLifetime: number;
+  /**
+   * Each connection's lifetime is maxLifetime x (1 + u), u uniform in [-jitter, +jitter), drawn
+   * when it opens, so connections opened together do not all retire (and redial) together
+   * (gRPC MaxConnectionAge: "a random jitter of +/-10%"). 0 = every connection lives exactly
+   * maxLifetime. @default 0.1
+   */
+  readonly maxLifetimeJitter: number;
   /** Idle connections closed after this, seconds; 0 = never (Go IdleConnTimeout 90 s). @default 90 */
   readonly idleTimeout: number;
   /** http2: concurrent streams per connection, more wait in the client (Go x/net/http2 server default 250). @default 250 */
@@ -116,6 +123,10 @@ export const REQUEST_PATH_DEFAULTS: RequestPathOptions = {
     poolSize: 2,
     maxRequestsPerConnection: 0,
     maxLifetime: 0,
+    // grpc-go keepalive.ServerParameters.MaxConnectionAge: "A random jitter of +/-10% will be
+    // added to MaxConnectionAge to spread out connection storms" (internal/transport/
+    // http2_server.go getJitter: uniform in [-10%, +10%)).
+    maxLifetimeJitter: 0.1,
     // Go net/http DefaultTransport IdleConnTimeout = 90 s.
     idleTimeout: 90,
     // golang.org/x/net/http2 server default MaxConcurrentStreams = 250.
@@ -194,6 +205,12 @@ export function resolveRequestPathOptions(c: RequestPathConfig = {}): RequestPat
     'connections.maxLifetime',
     'seconds >= 0',
     connections.maxLifetime,
+  );
+  check(
+    connections.maxLifetimeJitter >= 0 && connections.maxLifetimeJitter <= 1,
+    'connections.maxLifetimeJitter',
+    'a fraction in [0, 1]',
+    connections.maxLifetimeJitter,
   );
   check(
     connections.idleTimeout >= 0,

@@ -249,6 +249,8 @@ export class ConnPool {
   active: Int32Array;
   served: Int32Array;
   openedAt: Float64Array;
+  /** When the client retires it (maxLifetime, jittered; Infinity without a lifetime). */
+  retireAt: Float64Array;
   /** When the client learns the handshake completed (SYN-ACK back). */
   readyAt: Float64Array;
   lastUsed: Float64Array;
@@ -289,6 +291,7 @@ export class ConnPool {
     this.active = new Int32Array(capacity);
     this.served = new Int32Array(capacity);
     this.openedAt = new Float64Array(capacity);
+    this.retireAt = new Float64Array(capacity);
     this.readyAt = new Float64Array(capacity);
     this.lastUsed = new Float64Array(capacity);
     this.gen = new Int32Array(capacity);
@@ -319,6 +322,7 @@ export class ConnPool {
     this.pod[i] = -1;
     this.active[i] = 0;
     this.served[i] = 0;
+    this.retireAt[i] = Number.POSITIVE_INFINITY;
     this.draining[i] = 0;
     this.counted[i] = 0;
     this.reqSeen[i] = 0;
@@ -360,6 +364,7 @@ export class ConnPool {
     this.active = grow(this.active);
     this.served = grow(this.served);
     this.openedAt = grow(this.openedAt);
+    this.retireAt = grow(this.retireAt);
     this.readyAt = grow(this.readyAt);
     this.lastUsed = grow(this.lastUsed);
     this.gen = grow(this.gen);

@@ -119,6 +119,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private listener: RequestEndListener | undefined;
   private readonly lbRng: Rng;
   private readonly retryRng: Rng;
+  private readonly lifetimeRng: Rng;
   private readonly streamOf: (name: string) => Rng;
 
   // Tables per node: as programmed, and the node-local subset (traffic policy Local).
@@ -211,6 +212,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     }
     this.lbRng = deps.stream('external-lb');
     this.retryRng = deps.stream('retries');
+    this.lifetimeRng = deps.stream('conn-lifetime');
     const o = this.o;
     this.halfRtt = o.network.rtt / 2;
     this.halfCross = o.network.crossNodeRtt / 2;
@@ -461,13 +463,48 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     return n;
   }
 
-  /** Throws if arrivals != completed + failed + in flight. */
+  /**
+   * Throws if arrivals != completed + failed + in flight, or if a client's connection counters
+   * (open, draining, connecting, waiting) differ from its connection records and wait queue.
+   */
   checkConservation(): void {
     const f = this.scanInFlight();
     if (this.arrivals !== this.completed + this.failed + f) {
       throw new Error(
         `conservation violated at t=${this.sim.now}: arrivals ${this.arrivals} != completed ${this.completed} + failed ${this.failed} + in flight ${f}`,
       );
+    }
+    this.checkClientCounters();
+  }
+
+  /** Recounts each client's connections and wait queue from the records (tests, end of run). */
+  private checkClientCounters(): void {
+    const k = this.conns;
+    const nc = this.clConns.length;
+    const open = new Int32Array(nc);
+    const draining = new Int32Array(nc);
+    const connecting = new Int32Array(nc);
+    for (let i = 0; i < k.extent; i++) {
+      if (k.state[i] === ConnState.free) continue;
+      const c = k.client[i] as number;
+      open[c] = (open[c] as number) + 1;
+      if (k.draining[i] === 1) draining[c] = (draining[c] as number) + 1;
+      if (k.state[i] === ConnState.connecting) connecting[c] = (connecting[c] as number) + 1;
+    }
+    for (let c = 0; c < nc; c++) {
+      let waiting = 0;
+      for (let r = this.clWaitHead[c] as number; r !== -1; r = this.tries.next[r] as number)
+        waiting++;
+      if (
+        open[c] !== this.clConns[c] ||
+        draining[c] !== this.clDraining[c] ||
+        connecting[c] !== this.clConnecting[c] ||
+        waiting !== this.clWaiting[c]
+      ) {
+        throw new Error(
+          `client ${c} counters drifted at t=${this.sim.now}: open ${this.clConns[c]} (records ${open[c]}), draining ${this.clDraining[c]} (${draining[c]}), connecting ${this.clConnecting[c]} (${connecting[c]}), waiting ${this.clWaiting[c]} (queue ${waiting})`,
+        );
+      }
     }
   }
 
@@ -853,15 +890,10 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
 
   private takeAvailable(c: number): number {
     const k = this.conns;
-    const maxLife = this.o.connections.maxLifetime;
     for (;;) {
       const conn = this.clAvail[c] as number;
       if (conn === -1) return -1;
-      if (
-        maxLife > 0 &&
-        k.active[conn] === 0 &&
-        this.sim.now - (k.openedAt[conn] as number) >= maxLife
-      ) {
+      if (k.active[conn] === 0 && this.sim.now >= (k.retireAt[conn] as number)) {
         this.closeConn(conn);
         continue;
       }
@@ -1025,6 +1057,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     k.pod[conn] = pod;
     k.readyAt[conn] = now + (k.delay[conn] as number);
     k.openedAt[conn] = now;
+    k.retireAt[conn] = this.lifetimeEnd(now);
     k.lastUsed[conn] = now;
     k.counted[conn] = 1;
     (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionOpened(ip);
@@ -1074,6 +1107,22 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       this.failTry(r, kind, cause);
     }
     this.pump(c);
+  }
+
+  /**
+   * When a connection opened at `now` is retired: maxLifetime x (1 + u), u uniform in
+   * [-jitter, +jitter) from stream `conn-lifetime` (drawn only when both are set). Without the
+   * jitter every client's connections opened at the same moment retire and redial in the same
+   * instant again and again, and balancers whose choice depends on the order of dials (IPVS rr:
+   * one pointer per node, the k-th dial of every node lands on the same pod) pile each wave's
+   * k-th clients onto one pod (docs/MODEL.md, connection lifetime).
+   */
+  private lifetimeEnd(now: number): number {
+    const c = this.o.connections;
+    if (c.maxLifetime <= 0) return Number.POSITIVE_INFINITY;
+    const j = c.maxLifetimeJitter;
+    if (j <= 0) return now + c.maxLifetime;
+    return now + c.maxLifetime * (1 + j * (2 * this.lifetimeRng.next() - 1));
   }
 
   /** The connection takes no new requests from now on (it closes when its last one ends). */
@@ -1202,12 +1251,11 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const now = this.sim.now;
     k.lastUsed[conn] = now;
     const maxReq = this.o.connections.maxRequestsPerConnection;
-    const maxLife = this.o.connections.maxLifetime;
     if (
       this.perRequest ||
       k.draining[conn] === 1 ||
       (maxReq > 0 && served >= maxReq) ||
-      (maxLife > 0 && now - (k.openedAt[conn] as number) >= maxLife)
+      now >= (k.retireAt[conn] as number)
     ) {
       // Retire: no new requests; close once the last stream is done.
       this.markDraining(conn);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clientsOnNodes, harness, podIp, watchConservation } from './fakes.js';
+import {
+  clientsOnNodes,
+  harness,
+  podIp,
+  type UniformBalancer,
+  watchConservation,
+} from './fakes.js';
 
 describe('connections', () => {
   it('keepalive pins every request to the endpoint chosen at connect time', () => {
@@ -110,6 +116,86 @@ describe('connections', () => {
     expect(h.rec.latencies).toEqual([1, 1, 1, 2, 2]);
     expect(h.balancers[0]?.opened.get(podIp(1))).toBe(1);
     h.path.checkConservation();
+  });
+
+  it('http2 maxLifetime: the waiting requests go onto the new connection at once', () => {
+    // One client, 2 streams, lifetime exactly 1 s. At 0: r1 (3 s) and r2 (1 s) take both
+    // streams, r3 and r4 (1 s each) wait. At 1 s r2's response retires the connection (age 1 s);
+    // r1 keeps it open until 3 s, but r3 and r4 do not wait for it: a new connection is dialed
+    // and they finish at 2 s. (Held back by the draining connection they would finish at 4 s;
+    // without the lifetime, r3 at 2 s and r4 at 3 s.)
+    const h = harness({
+      path: {
+        network: { rtt: 0 },
+        connections: {
+          mode: 'http2',
+          maxConcurrentStreams: 2,
+          maxLifetime: 1,
+          maxLifetimeJitter: 0,
+        },
+      },
+      pod: { concurrency: 10 },
+    });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    for (const d of [3, 1, 1, 1]) h.path.submit(0, d);
+    h.sim.run(1.5);
+    expect(h.rec.latencies).toEqual([1]);
+    expect(h.path.openConnections(0)).toBe(2); // the draining one (r1) and the new one
+    h.path.checkConservation();
+    h.sim.run(10);
+    expect(h.rec.latencies).toEqual([1, 2, 2, 3]);
+    expect(h.balancers[0]?.opened.get(podIp(1))).toBe(2);
+    // The new connection is 1 s old at its last response (2 s): retired and closed too.
+    expect(h.path.openConnections(0)).toBe(0);
+    h.path.checkConservation();
+  });
+
+  it('maxLifetimeJitter spreads the redials of connections opened together', () => {
+    // 200 HTTP/2 clients open their connection at 0 and send a request every 50 ms. Lifetime
+    // 10 s x (1 + u), u uniform in [-j, j): a client redials at its first response after its
+    // connection's lifetime, i.e. within 51 ms after it. Run to 12 s: one redial per client.
+    const redials = (jitter: number) => {
+      const n = 200;
+      const h = harness({
+        clients: clientsOnNodes(n, 1),
+        path: {
+          network: { rtt: 0 },
+          connections: { mode: 'http2', maxLifetime: 10, maxLifetimeJitter: jitter },
+        },
+        pod: { concurrency: 1000 },
+      });
+      const p = h.cluster.addPod(0, podIp(1));
+      h.program([p]);
+      const b = h.balancers[0] as UniformBalancer;
+      const times: number[] = [];
+      const opened = b.connectionOpened.bind(b);
+      b.connectionOpened = (ip) => {
+        if (h.sim.now > 1) times.push(h.sim.now);
+        opened(ip);
+      };
+      const k = h.sim.register('send', (c) => h.path.submit(c, 0.001));
+      for (let i = 0; i < 240; i++) for (let c = 0; c < n; c++) h.sim.schedule(i * 0.05, k, c);
+      h.sim.run(12);
+      h.path.checkConservation();
+      expect(times.length).toBe(n);
+      return times;
+    };
+    const flat = redials(0);
+    // Without jitter every client redials in the same 51 ms.
+    expect(Math.min(...flat)).toBeGreaterThanOrEqual(10);
+    expect(Math.max(...flat)).toBeLessThan(10.051);
+    const spread = redials(0.1);
+    expect(Math.min(...spread)).toBeGreaterThanOrEqual(9);
+    expect(Math.max(...spread)).toBeLessThan(11.051);
+    // Uniform on [9, 11) (+ < 51 ms): sd 2 / sqrt(12) = 0.577 s; the sample sd of 200 uniforms
+    // has a standard error of about 3.2% (kurtosis 1.8), so +-0.06 s is more than 3 se.
+    const mean = spread.reduce((a, x) => a + x, 0) / spread.length;
+    const sd = Math.sqrt(spread.reduce((a, x) => a + (x - mean) ** 2, 0) / (spread.length - 1));
+    expect(Math.abs(sd - 0.577)).toBeLessThan(0.06);
+    // Half below 10 s: binomial(200, 0.5) sd 7.1; +-25 is 3.5 sd.
+    const early = spread.filter((t) => t < 10).length;
+    expect(Math.abs(early - 100)).toBeLessThan(25);
   });
 
   it('idle keepalive connections close after idleTimeout (reported to the balancer)', () => {

@@ -259,6 +259,7 @@ const connectionsSchema = shorthand(
     poolSize: integer({ min: 1 }).default(C.poolSize),
     maxRequestsPerConnection: integer({ min: 0 }).default(C.maxRequestsPerConnection),
     maxLifetime: seconds(C.maxLifetime),
+    maxLifetimeJitter: fraction().default(C.maxLifetimeJitter),
     idleTimeout: seconds(C.idleTimeout),
     maxConcurrentStreams: integer({ min: 1 }).default(C.maxConcurrentStreams),
   }),
