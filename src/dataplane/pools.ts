@@ -24,6 +24,73 @@ export function tagGen(arg: number): number {
   return Math.floor(arg / SLOT_SPACE);
 }
 
+/** A typed array holding one field of every record. */
+type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
+
+/**
+ * The mechanism both pools share: a record is an index into the subclass's typed-array fields
+ * (its columns), handed out by `take()` from a free list or from the high-water mark, given back
+ * by `give()`; when every index is in use, every column doubles. Subclasses declare their columns
+ * as fields initialised to `new XArray(this.capacity)` and reset/bump their own fields in
+ * `alloc()`/`release()`; column reads stay plain property loads (no indirection).
+ */
+abstract class SlotPool {
+  capacity: number;
+  /** Records in use. */
+  live = 0;
+  private free: Int32Array;
+  private freeCount = 0;
+  private highWater = 0;
+  /** What the records are, for the overflow error (`more than 2^24 <what>`). */
+  private readonly what: string;
+
+  constructor(capacity: number, what: string) {
+    this.capacity = capacity;
+    this.what = what;
+    this.free = new Int32Array(capacity);
+  }
+
+  /** Indices ever allocated (for rare full scans: node failure, invariant checks). */
+  get extent(): number {
+    return this.highWater;
+  }
+
+  /** A free record index (its fields hold whatever its last user left). */
+  protected take(): number {
+    let i: number;
+    if (this.freeCount > 0) i = this.free[--this.freeCount] as number;
+    else {
+      if (this.highWater === this.capacity) this.grow();
+      i = this.highWater++;
+    }
+    this.live++;
+    return i;
+  }
+
+  /** Returns record `i` to the free list (bump its generation first). */
+  protected give(i: number): void {
+    this.free[this.freeCount++] = i;
+    this.live--;
+  }
+
+  private grow(): void {
+    const n = this.capacity * 2;
+    if (n > SLOT_SPACE) throw new Error(`more than ${SLOT_SPACE} ${this.what}`);
+    // Every typed-array property is a column (the free list too): doubling them by reflection
+    // means a field added to a pool cannot be forgotten here. Rare (log2 of the peak), so the
+    // keyed loads and stores cost nothing that matters.
+    const self = this as unknown as Record<string, unknown>;
+    for (const key of Object.keys(self)) {
+      const a = self[key];
+      if (!ArrayBuffer.isView(a)) continue;
+      const b = new (a.constructor as new (n: number) => Column)(n);
+      b.set(a as Column);
+      self[key] = b;
+    }
+    this.capacity = n;
+  }
+}
+
 /** Client-side stage of a try. */
 export const Stage = {
   free: 0,
@@ -49,107 +116,62 @@ export const Stage = {
   orphan: 9,
 } as const;
 
-export class TryPool {
-  capacity: number;
+export class TryPool extends SlotPool {
   /** Arrival time of the user request (kept across retries). */
-  arrivedAt: Float64Array;
+  arrivedAt = new Float64Array(this.capacity);
   /** Service demand in seconds, drawn at arrival (kept across retries). */
-  demand: Float64Array;
+  demand = new Float64Array(this.capacity);
   /** Client index. */
-  client: Int32Array;
+  client = new Int32Array(this.capacity);
   /** Closed-loop user, or -1. */
-  user: Int32Array;
+  user = new Int32Array(this.capacity);
   /** Client try number, 0 for the first. */
-  tryNo: Int32Array;
+  tryNo = new Int32Array(this.capacity);
   /** Generation of client-side validity (bumped when the client side moves on). */
-  cgen: Int32Array;
+  cgen = new Int32Array(this.capacity);
   /** Generation of server-side validity (bumped when the pod drops the request). */
-  sgen: Int32Array;
-  clientHeld: Uint8Array;
-  serverHeld: Uint8Array;
-  stage: Uint8Array;
-  conn: Int32Array;
-  connGen: Int32Array;
-  pod: Int32Array;
-  podGen: Int32Array;
+  sgen = new Int32Array(this.capacity);
+  clientHeld = new Uint8Array(this.capacity);
+  serverHeld = new Uint8Array(this.capacity);
+  stage = new Uint8Array(this.capacity);
+  conn = new Int32Array(this.capacity);
+  connGen = new Int32Array(this.capacity);
+  pod = new Int32Array(this.capacity);
+  podGen = new Int32Array(this.capacity);
   /** Nginx upstream try: the peer's IP. */
-  ip: Uint32Array;
+  ip = new Uint32Array(this.capacity);
   /** One-way delay between the sender (client, or Nginx) and the pod, seconds. */
-  delay: Float64Array;
+  delay = new Float64Array(this.capacity);
   /** Intrusive doubly-linked list (client wait queue, or a pod's queue / in-service list). */
-  next: Int32Array;
-  prev: Int32Array;
+  next = new Int32Array(this.capacity);
+  prev = new Int32Array(this.capacity);
   /** Pending error (kind, cause) to deliver by a `failing` event or a timeout. */
-  errKind: Uint8Array;
-  errCause: Uint8Array;
+  errKind = new Uint8Array(this.capacity);
+  errCause = new Uint8Array(this.capacity);
   /** HTTP status of the response in flight: 200 or 503 (or 502/504 from Nginx). */
-  status: Int32Array;
+  status = new Int32Array(this.capacity);
   /** Time service started (busy-time accounting). */
-  serviceStart: Float64Array;
+  serviceStart = new Float64Array(this.capacity);
   /** Nginx: anchor (client try) of an upstream try, -1 otherwise; an anchor's current child. */
-  parent: Int32Array;
-  child: Int32Array;
+  parent = new Int32Array(this.capacity);
+  child = new Int32Array(this.capacity);
   /** Nginx: worker, peer index, tried-peers mask, upstream tries so far, first try time. */
-  worker: Int32Array;
-  peer: Int32Array;
-  mask: Int32Array;
-  upTries: Int32Array;
-  upStart: Float64Array;
+  worker = new Int32Array(this.capacity);
+  peer = new Int32Array(this.capacity);
+  mask = new Int32Array(this.capacity);
+  upTries = new Int32Array(this.capacity);
+  upStart = new Float64Array(this.capacity);
   /** Nginx: time the current upstream connect started. */
-  connStart: Float64Array;
+  connStart = new Float64Array(this.capacity);
   /** Nginx: configuration generation (reload count) the try's peer index belongs to. */
-  cfg: Int32Array;
-
-  private free: Int32Array;
-  private freeCount = 0;
-  private highWater = 0;
-  /** Records in use. */
-  live = 0;
+  cfg = new Int32Array(this.capacity);
 
   constructor(capacity = 1024) {
-    this.capacity = capacity;
-    this.arrivedAt = new Float64Array(capacity);
-    this.demand = new Float64Array(capacity);
-    this.client = new Int32Array(capacity);
-    this.user = new Int32Array(capacity);
-    this.tryNo = new Int32Array(capacity);
-    this.cgen = new Int32Array(capacity);
-    this.sgen = new Int32Array(capacity);
-    this.clientHeld = new Uint8Array(capacity);
-    this.serverHeld = new Uint8Array(capacity);
-    this.stage = new Uint8Array(capacity);
-    this.conn = new Int32Array(capacity);
-    this.connGen = new Int32Array(capacity);
-    this.pod = new Int32Array(capacity);
-    this.podGen = new Int32Array(capacity);
-    this.ip = new Uint32Array(capacity);
-    this.delay = new Float64Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.errKind = new Uint8Array(capacity);
-    this.errCause = new Uint8Array(capacity);
-    this.status = new Int32Array(capacity);
-    this.serviceStart = new Float64Array(capacity);
-    this.parent = new Int32Array(capacity);
-    this.child = new Int32Array(capacity);
-    this.worker = new Int32Array(capacity);
-    this.peer = new Int32Array(capacity);
-    this.mask = new Int32Array(capacity);
-    this.upTries = new Int32Array(capacity);
-    this.upStart = new Float64Array(capacity);
-    this.connStart = new Float64Array(capacity);
-    this.cfg = new Int32Array(capacity);
-    this.free = new Int32Array(capacity);
+    super(capacity, 'requests in flight');
   }
 
   alloc(): number {
-    let i: number;
-    if (this.freeCount > 0) i = this.free[--this.freeCount] as number;
-    else {
-      if (this.highWater === this.capacity) this.grow();
-      i = this.highWater++;
-    }
-    this.live++;
+    const i = this.take();
     this.clientHeld[i] = 0;
     this.serverHeld[i] = 0;
     this.stage[i] = Stage.free;
@@ -168,157 +190,58 @@ export class TryPool {
     this.cgen[i] = ((this.cgen[i] as number) + 1) | 0;
     this.sgen[i] = ((this.sgen[i] as number) + 1) | 0;
     this.stage[i] = Stage.free;
-    this.free[this.freeCount++] = i;
-    this.live--;
-  }
-
-  /** Indices ever allocated (for rare full scans: node failure, invariant checks). */
-  get extent(): number {
-    return this.highWater;
-  }
-
-  private grow(): void {
-    const n = this.capacity * 2;
-    if (n > SLOT_SPACE) throw new Error(`more than ${SLOT_SPACE} requests in flight`);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array) => {
-      const b = new Uint8Array(n);
-      b.set(a);
-      return b;
-    };
-    this.arrivedAt = f64(this.arrivedAt);
-    this.demand = f64(this.demand);
-    this.client = i32(this.client);
-    this.user = i32(this.user);
-    this.tryNo = i32(this.tryNo);
-    this.cgen = i32(this.cgen);
-    this.sgen = i32(this.sgen);
-    this.clientHeld = u8(this.clientHeld);
-    this.serverHeld = u8(this.serverHeld);
-    this.stage = u8(this.stage);
-    this.conn = i32(this.conn);
-    this.connGen = i32(this.connGen);
-    this.pod = i32(this.pod);
-    this.podGen = i32(this.podGen);
-    const ip = new Uint32Array(n);
-    ip.set(this.ip);
-    this.ip = ip;
-    this.delay = f64(this.delay);
-    this.next = i32(this.next);
-    this.prev = i32(this.prev);
-    this.errKind = u8(this.errKind);
-    this.errCause = u8(this.errCause);
-    this.status = i32(this.status);
-    this.serviceStart = f64(this.serviceStart);
-    this.parent = i32(this.parent);
-    this.child = i32(this.child);
-    this.worker = i32(this.worker);
-    this.peer = i32(this.peer);
-    this.mask = i32(this.mask);
-    this.upTries = i32(this.upTries);
-    this.upStart = f64(this.upStart);
-    this.connStart = f64(this.connStart);
-    this.cfg = i32(this.cfg);
-    this.free = i32(this.free);
-    this.capacity = n;
+    this.give(i);
   }
 }
 
 /** TCP connection states. */
 export const ConnState = { free: 0, connecting: 1, established: 2 } as const;
 
-export class ConnPool {
-  capacity: number;
-  client: Int32Array;
+export class ConnPool extends SlotPool {
+  client = new Int32Array(this.capacity);
   /** Endpoint IP the connection is DNAT'ed (pinned) to. */
-  ip: Uint32Array;
-  pod: Int32Array;
+  ip = new Uint32Array(this.capacity);
+  pod = new Int32Array(this.capacity);
   /** Node whose balancer chose the endpoint (connectionOpened/Closed go there). */
-  lbNode: Int32Array;
-  state: Uint8Array;
+  lbNode = new Int32Array(this.capacity);
+  state = new Uint8Array(this.capacity);
   /** Requests on it now (HTTP/1.1: 0 or 1; HTTP/2: streams). */
-  active: Int32Array;
-  served: Int32Array;
-  openedAt: Float64Array;
+  active = new Int32Array(this.capacity);
+  served = new Int32Array(this.capacity);
+  openedAt = new Float64Array(this.capacity);
   /** When the client retires it (maxLifetime, jittered; Infinity without a lifetime). */
-  retireAt: Float64Array;
+  retireAt = new Float64Array(this.capacity);
   /** When the client learns the handshake completed (SYN-ACK back). */
-  readyAt: Float64Array;
-  lastUsed: Float64Array;
-  gen: Int32Array;
+  readyAt = new Float64Array(this.capacity);
+  lastUsed = new Float64Array(this.capacity);
+  gen = new Int32Array(this.capacity);
   /** The server asked to close it (SIGTERM: Connection: close / GOAWAY). */
-  draining: Uint8Array;
+  draining = new Uint8Array(this.capacity);
   /** connectionOpened() was reported to the balancer. */
-  counted: Uint8Array;
+  counted = new Uint8Array(this.capacity);
   /** A request reached the server on it (no longer a new, never-read connection). */
-  reqSeen: Uint8Array;
+  reqSeen = new Uint8Array(this.capacity);
   /** One-way delay client <-> pod, seconds. */
-  delay: Float64Array;
-  synStart: Float64Array;
-  synTry: Uint8Array;
+  delay = new Float64Array(this.capacity);
+  synStart = new Float64Array(this.capacity);
+  synTry = new Uint8Array(this.capacity);
   /** Cause recorded when the SYN met nobody (for the error, or a client timeout meanwhile). */
-  cause: Uint8Array;
+  cause = new Uint8Array(this.capacity);
   /** per-request mode: the try this connection was dialed for, else -1. */
-  owner: Int32Array;
+  owner = new Int32Array(this.capacity);
   /** Intrusive lists: the client's available list, the pod's connection list. */
-  avNext: Int32Array;
-  avPrev: Int32Array;
-  inAvail: Uint8Array;
-  podNext: Int32Array;
-  podPrev: Int32Array;
-
-  private free: Int32Array;
-  private freeCount = 0;
-  private highWater = 0;
-  live = 0;
+  avNext = new Int32Array(this.capacity);
+  avPrev = new Int32Array(this.capacity);
+  inAvail = new Uint8Array(this.capacity);
+  podNext = new Int32Array(this.capacity);
+  podPrev = new Int32Array(this.capacity);
 
   constructor(capacity = 256) {
-    this.capacity = capacity;
-    this.client = new Int32Array(capacity);
-    this.ip = new Uint32Array(capacity);
-    this.pod = new Int32Array(capacity);
-    this.lbNode = new Int32Array(capacity);
-    this.state = new Uint8Array(capacity);
-    this.active = new Int32Array(capacity);
-    this.served = new Int32Array(capacity);
-    this.openedAt = new Float64Array(capacity);
-    this.retireAt = new Float64Array(capacity);
-    this.readyAt = new Float64Array(capacity);
-    this.lastUsed = new Float64Array(capacity);
-    this.gen = new Int32Array(capacity);
-    this.draining = new Uint8Array(capacity);
-    this.counted = new Uint8Array(capacity);
-    this.reqSeen = new Uint8Array(capacity);
-    this.delay = new Float64Array(capacity);
-    this.synStart = new Float64Array(capacity);
-    this.synTry = new Uint8Array(capacity);
-    this.cause = new Uint8Array(capacity);
-    this.owner = new Int32Array(capacity);
-    this.avNext = new Int32Array(capacity);
-    this.avPrev = new Int32Array(capacity);
-    this.inAvail = new Uint8Array(capacity);
-    this.podNext = new Int32Array(capacity);
-    this.podPrev = new Int32Array(capacity);
-    this.free = new Int32Array(capacity);
+    super(capacity, 'connections open');
   }
 
   alloc(): number {
-    let i: number;
-    if (this.freeCount > 0) i = this.free[--this.freeCount] as number;
-    else {
-      if (this.highWater === this.capacity) this.grow();
-      i = this.highWater++;
-    }
-    this.live++;
+    const i = this.take();
     this.pod[i] = -1;
     this.active[i] = 0;
     this.served[i] = 0;
@@ -340,48 +263,6 @@ export class ConnPool {
   release(i: number): void {
     this.gen[i] = ((this.gen[i] as number) + 1) | 0;
     this.state[i] = ConnState.free;
-    this.free[this.freeCount++] = i;
-    this.live--;
-  }
-
-  get extent(): number {
-    return this.highWater;
-  }
-
-  private grow(): void {
-    const n = this.capacity * 2;
-    if (n > SLOT_SPACE) throw new Error(`more than ${SLOT_SPACE} connections open`);
-    const grow = <T extends Float64Array | Int32Array | Uint32Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.client = grow(this.client);
-    this.ip = grow(this.ip);
-    this.pod = grow(this.pod);
-    this.lbNode = grow(this.lbNode);
-    this.state = grow(this.state);
-    this.active = grow(this.active);
-    this.served = grow(this.served);
-    this.openedAt = grow(this.openedAt);
-    this.retireAt = grow(this.retireAt);
-    this.readyAt = grow(this.readyAt);
-    this.lastUsed = grow(this.lastUsed);
-    this.gen = grow(this.gen);
-    this.draining = grow(this.draining);
-    this.counted = grow(this.counted);
-    this.reqSeen = grow(this.reqSeen);
-    this.delay = grow(this.delay);
-    this.synStart = grow(this.synStart);
-    this.synTry = grow(this.synTry);
-    this.cause = grow(this.cause);
-    this.owner = grow(this.owner);
-    this.avNext = grow(this.avNext);
-    this.avPrev = grow(this.avPrev);
-    this.inAvail = grow(this.inAvail);
-    this.podNext = grow(this.podNext);
-    this.podPrev = grow(this.podPrev);
-    this.free = grow(this.free);
-    this.capacity = n;
+    this.give(i);
   }
 }
