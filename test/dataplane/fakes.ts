@@ -1,7 +1,6 @@
 /**
  * Small fakes for request-path tests: a ground truth the test drives by hand, a uniform and a
- * round-robin L4 balancer, a simple Nginx picker, a counting recorder. No dependency on the
- * other helpers' real implementations.
+ * round-robin L4 balancer, the real Nginx picker with call counters, a counting recorder.
  */
 import {
   type GroundTruth,
@@ -10,6 +9,7 @@ import {
   type NodeId,
   type PodId,
 } from '../../src/cluster/types.js';
+import { NGINX_DEFAULTS, NginxUpstreamPicker } from '../../src/dataplane/balancers/nginx.js';
 import { ProgrammedTable } from '../../src/dataplane/endpoint-table.js';
 import {
   type RequestPathConfig,
@@ -17,12 +17,7 @@ import {
 } from '../../src/dataplane/path-options.js';
 import { type PodServerConfig, resolvePodServerOptions } from '../../src/dataplane/pod-server.js';
 import { type ClientTable, type NginxDeps, RequestPath } from '../../src/dataplane/request-path.js';
-import type {
-  EndpointTable,
-  L4Balancer,
-  NginxOptions,
-  UpstreamPicker,
-} from '../../src/dataplane/types.js';
+import type { EndpointTable, L4Balancer, NginxOptions } from '../../src/dataplane/types.js';
 import type { Distribution } from '../../src/engine/distributions.js';
 import { RandomSource, type Rng, Simulation } from '../../src/engine/index.js';
 import type { RequestRecorder } from '../../src/metrics/types.js';
@@ -148,78 +143,31 @@ export class RoundRobinBalancer extends UniformBalancer {
   }
 }
 
-/** Nginx-like round robin with max_fails / fail_timeout, enough for the request-path tests. */
-export class FakePicker implements UpstreamPicker {
-  size: number;
-  ips: Uint32Array;
-  private next = 0;
-  private fails: number[];
-  private failedAt: number[];
+/**
+ * The real Nginx picker (src/dataplane/balancers/nginx.ts), counting the calls the request path
+ * makes so tests can check its bookkeeping (every try reported, every connection closed).
+ */
+export class CountingPicker extends NginxUpstreamPicker {
   failures = 0;
   successes = 0;
   open = 0;
-  constructor(
-    ips: Uint32Array,
-    private readonly o: NginxOptions,
-  ) {
-    this.ips = ips;
-    this.size = ips.length;
-    this.fails = Array(this.size).fill(0);
-    this.failedAt = Array(this.size).fill(-Infinity);
-  }
-  pick(now: number, triedMask: number): number {
-    for (let k = 0; k < this.size; k++) {
-      const i = (this.next + k) % this.size;
-      if ((triedMask >>> (i & 31)) & 1) continue;
-      const down =
-        this.o.maxFails > 0 &&
-        this.size > 1 &&
-        (this.fails[i] as number) >= this.o.maxFails &&
-        now - (this.failedAt[i] as number) < this.o.failTimeout;
-      if (down) continue;
-      this.next = i + 1;
-      return i;
-    }
-    return -1;
-  }
-  reportFailure(peer: number, now: number): void {
+  override reportFailure(peer: number, now: number): void {
     this.failures++;
-    if (now - (this.failedAt[peer] as number) >= this.o.failTimeout) this.fails[peer] = 0;
-    this.fails[peer] = (this.fails[peer] as number) + 1;
-    this.failedAt[peer] = now;
+    super.reportFailure(peer, now);
   }
-  reportSuccess(): void {
+  override reportSuccess(peer: number, now: number): void {
     this.successes++;
+    super.reportSuccess(peer, now);
   }
-  connectionOpened(): void {
+  override connectionOpened(peer: number): void {
     this.open++;
+    super.connectionOpened(peer);
   }
-  connectionClosed(): void {
+  override connectionClosed(peer: number): void {
     this.open--;
-  }
-  reload(ips: Uint32Array): void {
-    this.ips = ips;
-    this.size = ips.length;
-    this.fails = Array(this.size).fill(0);
-    this.failedAt = Array(this.size).fill(-Infinity);
+    super.connectionClosed(peer);
   }
 }
-
-export const nginxDefaults: NginxOptions = {
-  balancing: 'round_robin',
-  maxFails: 1,
-  failTimeout: 10,
-  nextUpstream: ['error', 'timeout'],
-  nextUpstreamTries: 0,
-  nextUpstreamTimeout: 0,
-  connectTimeout: 60,
-  readTimeout: 60,
-  workers: 1,
-  zone: false,
-  node: 0,
-  startAt: 0,
-  reloadInterval: 0,
-};
 
 export interface Harness {
   sim: Simulation;
@@ -227,7 +175,7 @@ export interface Harness {
   path: RequestPath;
   rec: Recorder;
   balancers: UniformBalancer[];
-  pickers: FakePicker[];
+  pickers: CountingPicker[];
   drained: number[];
   /** Programs every node's table with these pods (in-cluster view). */
   program(pods: PodId[], nodes?: number[]): void;
@@ -300,18 +248,18 @@ export function harness(o: HarnessOptions = {}): Harness {
   const rec = new Recorder();
   const drained: number[] = [];
   const balancers: UniformBalancer[] = [];
-  const pickers: FakePicker[] = [];
+  const pickers: CountingPicker[] = [];
   for (let n = 0; n < nodes; n++) {
     const rng = rs.stream(`balancer:${n}`);
     balancers.push(o.balancer === 'rr' ? new RoundRobinBalancer(rng) : new UniformBalancer(rng));
   }
   let nginx: NginxDeps | undefined;
   if (o.nginx) {
-    const options = { ...nginxDefaults, ...o.nginx };
+    const options = { ...NGINX_DEFAULTS, ...o.nginx };
     nginx = {
       options,
       createPicker: (ips, opts) => {
-        const p = new FakePicker(ips, opts);
+        const p = new CountingPicker(ips, opts);
         pickers.push(p);
         return p;
       },
