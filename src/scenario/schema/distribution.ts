@@ -8,14 +8,13 @@
  * - `{distribution: mixture, components: [{weight: 99%, distribution: constant, value: 1ms}, ...]}`.
  * Output: a DistributionSpec in seconds, for makeDistribution.
  */
-import * as path from 'node:path';
 import { z } from 'zod';
 import type { DistributionSpec } from '../../engine/distributions.js';
 import { duration, number } from '../../schema/fields.js';
 import { parseDuration } from '../../schema/units.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { parseInto } from './issues.js';
-import { readValuesColumn } from './values-file.js';
+import { readValuesFile } from './values-file.js';
 
 const d = () => duration();
 const dPos = () => duration({ positive: true });
@@ -140,23 +139,8 @@ function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
           return z.NEVER;
         }
         if (v.values !== undefined) return { distribution: 'empirical', values: v.values };
-        const file = path.resolve(ctx.baseDir, v.file as string);
-        let text: string;
-        try {
-          text = ctx.readFile(file);
-        } catch (e) {
-          c.addIssue({
-            code: 'custom',
-            path: ['file'],
-            message: `expected a readable CSV file, got \`${v.file}\` (${e instanceof Error ? e.message : String(e)})`,
-          });
-          return z.NEVER;
-        }
-        const r = readValuesColumn(text, v.column ?? 0, v.unit ?? 1);
-        if (!r.ok) {
-          c.addIssue({ code: 'custom', path: ['file'], message: `${v.file}: ${r.message}` });
-          return z.NEVER;
-        }
+        const r = readValuesFile(ctx, c, v.file as string, v.column ?? 0, v.unit ?? 1, 'CSV file');
+        if (r === undefined) return z.NEVER;
         if (r.values.some((x) => x < 0)) {
           c.addIssue({
             code: 'custom',

@@ -3,7 +3,6 @@
  * defaults (DEFAULTS, defaults.ts) and outputs the resolved types of ../types.ts. Cross-field
  * checks that need several sections (a node index against cluster.nodes...) are in ../schema.ts.
  */
-import * as path from 'node:path';
 import { z } from 'zod';
 import { ERROR_KIND_NAMES } from '../../dataplane/types.js';
 import {
@@ -26,7 +25,7 @@ import type {
 import { type SchemaContext, shorthand, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
 import { distribution } from './distribution.js';
-import { readValuesColumn } from './values-file.js';
+import { readValuesFile } from './values-file.js';
 
 const seconds = (dflt: number) => duration().default(dflt);
 
@@ -149,23 +148,8 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
     unit: duration({ positive: true }).default(A.trace.unit),
     loop: boolean().default(A.trace.loop),
   }).transform((t, c) => {
-    const file = path.resolve(ctx.baseDir, t.file);
-    let text: string;
-    try {
-      text = ctx.readFile(file);
-    } catch (e) {
-      c.addIssue({
-        code: 'custom',
-        path: ['file'],
-        message: `expected a readable CSV file of timestamps, got \`${t.file}\` (${e instanceof Error ? e.message : String(e)})`,
-      });
-      return z.NEVER;
-    }
-    const r = readValuesColumn(text, t.column ?? 0, t.unit);
-    if (!r.ok) {
-      c.addIssue({ code: 'custom', path: ['file'], message: `${t.file}: ${r.message}` });
-      return z.NEVER;
-    }
+    const r = readValuesFile(ctx, c, t.file, t.column ?? 0, t.unit, 'CSV file of timestamps');
+    if (r === undefined) return z.NEVER;
     for (let i = 1; i < r.values.length; i++) {
       if ((r.values[i] as number) < (r.values[i - 1] as number)) {
         c.addIssue({
@@ -176,7 +160,7 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
         return z.NEVER;
       }
     }
-    return { process: 'trace' as const, file, times: r.values, loop: t.loop };
+    return { process: 'trace' as const, file: r.file, times: r.values, loop: t.loop };
   });
   return z.discriminatedUnion('process', [
     strict({ process: z.literal('poisson'), rate: rate() }),

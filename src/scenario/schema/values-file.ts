@@ -3,7 +3,10 @@
  * on purpose: blank lines and `#` comments are skipped, a non-numeric first row is a header,
  * cells may be plain numbers (in `unit`) or durations with units (`12ms`).
  */
+import * as path from 'node:path';
+import type { z } from 'zod';
 import { parseDuration } from '../../schema/units.js';
+import type { SchemaContext } from './common.js';
 
 export type ValuesResult =
   | { readonly ok: true; readonly values: number[] }
@@ -58,4 +61,37 @@ export function readValuesColumn(
   }
   if (values.length === 0) return { ok: false, message: 'expected at least one value, got none' };
   return { ok: true, values };
+}
+
+/**
+ * Reads column `column` of the CSV file `name` (relative to the scenario file) inside a zod
+ * transform: on failure adds one issue at `file` (`expected a readable <what>, got ...`, or the
+ * column's problem prefixed by the file name) and returns undefined.
+ */
+export function readValuesFile(
+  ctx: SchemaContext,
+  c: z.RefinementCtx,
+  name: string,
+  column: number | string,
+  unit: number,
+  what: string,
+): { readonly file: string; readonly values: number[] } | undefined {
+  const file = path.resolve(ctx.baseDir, name);
+  let text: string;
+  try {
+    text = ctx.readFile(file);
+  } catch (e) {
+    c.addIssue({
+      code: 'custom',
+      path: ['file'],
+      message: `expected a readable ${what}, got \`${name}\` (${e instanceof Error ? e.message : String(e)})`,
+    });
+    return undefined;
+  }
+  const r = readValuesColumn(text, column, unit);
+  if (!r.ok) {
+    c.addIssue({ code: 'custom', path: ['file'], message: `${name}: ${r.message}` });
+    return undefined;
+  }
+  return { file, values: r.values };
 }
