@@ -19,18 +19,6 @@ import { readValuesFile } from './values-file.js';
 const d = () => duration();
 const dPos = () => duration({ positive: true });
 
-/** Names accepted in `distribution:` (DISTRIBUTION_NAMES of the engine). */
-export const DISTRIBUTION_KINDS = [
-  'constant',
-  'exponential',
-  'uniform',
-  'lognormal',
-  'gamma',
-  'erlang',
-  'mixture',
-  'empirical',
-] as const;
-
 function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
   const constant = strict({ distribution: z.literal('constant'), value: d() });
   const exponential = strict({ distribution: z.literal('exponential'), mean: dPos() });
@@ -221,7 +209,7 @@ export function distribution(ctx: SchemaContext) {
 }
 
 /** Used by `lbsim list distributions`. */
-export const DISTRIBUTION_FORMS: Readonly<Record<(typeof DISTRIBUTION_KINDS)[number], string>> = {
+export const DISTRIBUTION_FORMS: Readonly<Record<DistributionSpec['distribution'], string>> = {
   constant: '{distribution: constant, value: 10ms} or just 10ms',
   exponential: '{distribution: exponential, mean: 10ms}',
   uniform: '{distribution: uniform, min: 5ms, max: 15ms}',
