@@ -53,14 +53,10 @@ describe('connections', () => {
       const k = h.sim.register('send', (c) => h.path.submit(c, 0.002));
       for (let i = 0; i < 4000; i++) h.sim.schedule(i * 0.0025, k, i % 8);
       // Scale up at t = 2 s: two new pods, programmed at once.
-      h.sim.schedule(
-        2,
-        h.sim.register('scale', () => {
-          const fresh = [3, 4].map((i) => h.cluster.addPod(0, podIp(i)));
-          h.program([...old, ...fresh]);
-        }),
-        0,
-      );
+      h.after(2, 'scale', () => {
+        const fresh = [3, 4].map((i) => h.cluster.addPod(0, podIp(i)));
+        h.program([...old, ...fresh]);
+      });
       h.sim.run(12);
       h.path.checkConservation();
       return (h.rec.servedBy.get(2) ?? 0) + (h.rec.servedBy.get(3) ?? 0);

@@ -179,6 +179,8 @@ export interface Harness {
   drained: number[];
   /** Programs every node's table with these pods (in-cluster view). */
   program(pods: PodId[], nodes?: number[]): void;
+  /** Runs `fn` as a one-off event kind `name`, `delay` seconds from now. */
+  after(delay: number, name: string, fn: () => void): void;
 }
 
 /** A recorder with plain method names (the interface's) and counters under other names. */
@@ -294,6 +296,9 @@ export function harness(o: HarnessOptions = {}): Harness {
       for (const n of onNodes ?? Array.from({ length: nodes }, (_, i) => i)) {
         path.tableProgrammed(n, new ProgrammedTable(1, eps));
       }
+    },
+    after(delay: number, name: string, fn: () => void) {
+      sim.schedule(delay, sim.register(name, fn), 0);
     },
   };
 }

@@ -11,11 +11,7 @@ describe('request path: connect outcomes', () => {
     const h = harness({ path: { network: { rtt: 0.002 } } });
     h.program([]);
     watchConservation(h, 0.1, 1);
-    h.sim.schedule(
-      0.5,
-      h.sim.register('go', () => h.path.submit(0, 0.01)),
-      0,
-    );
+    h.after(0.5, 'go', () => h.path.submit(0, 0.01));
     h.sim.run(1);
     expect(h.rec.nFailed).toBe(1);
     const f = h.rec.failures[0];
@@ -32,11 +28,7 @@ describe('request path: connect outcomes', () => {
     h.program([p]);
     h.cluster.remove(p); // gone from ground truth, still in the node's table (stale)
     watchConservation(h, 0.37, 20);
-    h.sim.schedule(
-      1,
-      h.sim.register('go', () => h.path.submit(0, 0.01)),
-      0,
-    );
+    h.after(1, 'go', () => h.path.submit(0, 0.01));
     h.sim.run(20);
     expect(h.rec.nFailed).toBe(1);
     const f = h.rec.failures[0];
@@ -77,11 +69,7 @@ describe('request path: connect outcomes', () => {
     h.cluster.remove(p);
     h.path.submit(0, 0.5);
     // At t = 2 a new pod gets the same IP: the retransmission at t = 3 finds it.
-    h.sim.schedule(
-      2,
-      h.sim.register('reuse', () => h.cluster.addPod(0, podIp(1))),
-      0,
-    );
+    h.after(2, 'reuse', () => h.cluster.addPod(0, podIp(1)));
     h.sim.run(10);
     expect(h.rec.nCompleted).toBe(1);
     expect(h.rec.latencies[0]).toBeCloseTo(3.5, 12); // SYN at 3, served 0.5
@@ -149,11 +137,7 @@ describe('request path: pod death', () => {
     h.program([p]);
     for (let i = 0; i < 3; i++) h.path.submit(0, 10); // one in service, two queued
     watchConservation(h, 0.13, 5);
-    h.sim.schedule(
-      1,
-      h.sim.register('kill', () => h.cluster.kill(p)),
-      0,
-    );
+    h.after(1, 'kill', () => h.cluster.kill(p));
     h.sim.run(5);
     expect(h.rec.nFailed).toBe(3);
     for (const f of h.rec.failures) {
@@ -174,11 +158,7 @@ describe('request path: pod death', () => {
     h.program([p]);
     h.path.submit(0, 2);
     h.path.submit(0, 2);
-    h.sim.schedule(
-      1,
-      h.sim.register('term', () => h.cluster.closeListener(p)),
-      0,
-    );
+    h.after(1, 'term', () => h.cluster.closeListener(p));
     h.sim.run(10);
     expect(h.rec.nCompleted).toBe(2);
     expect(h.drained).toEqual([p]);
@@ -197,15 +177,11 @@ describe('request path: pod death', () => {
     const p = h.cluster.addPod(1, podIp(1));
     h.program([p]);
     h.path.submit(0, 10);
-    h.sim.schedule(
-      1,
-      h.sim.register('node-down', () => {
-        h.cluster.nodeUp[1] = false;
-        h.path.nodeFailed(1);
-        h.cluster.kill(p);
-      }),
-      0,
-    );
+    h.after(1, 'node-down', () => {
+      h.cluster.nodeUp[1] = false;
+      h.path.nodeFailed(1);
+      h.cluster.kill(p);
+    });
     h.sim.run(20);
     expect(h.rec.nFailed).toBe(1);
     expect(h.rec.failures[0]?.kind).toBe(ErrorKind.client_timeout);
@@ -366,11 +342,7 @@ describe('request path: external clients through a NodePort', () => {
     h.program([p]);
     const k = h.sim.register('send', (c) => h.path.submit(c, 0.001));
     for (let i = 0; i < 200; i++) h.sim.schedule(i * 0.05, k, i % 2);
-    h.sim.schedule(
-      3.01,
-      h.sim.register('fail', () => h.path.nodeFailed(1)),
-      0,
-    );
+    h.after(3.01, 'fail', () => h.path.nodeFailed(1));
     watchConservation(h, 0.0173, 12);
     h.sim.run(12);
     // Node 1 is out from the check at t = 4: failures only between 3.01 and about 5 (4 + 1 s).

@@ -86,17 +86,13 @@ describe('request path under random churn', () => {
         });
         h.sim.schedule(0.3, act, 0);
         // Node 2 dies at t = 20 with its pods (silently: no RST from them).
-        h.sim.schedule(
-          20,
-          h.sim.register('node-down', () => {
-            h.cluster.nodeUp[2] = false;
-            h.path.nodeFailed(2);
-            for (let p = 0; p < h.cluster.pods.length; p++) {
-              if (h.cluster.pods[p]?.node === 2 && h.cluster.pods[p]?.exists) h.cluster.kill(p);
-            }
-          }),
-          0,
-        );
+        h.after(20, 'node-down', () => {
+          h.cluster.nodeUp[2] = false;
+          h.path.nodeFailed(2);
+          for (let p = 0; p < h.cluster.pods.length; p++) {
+            if (h.cluster.pods[p]?.node === 2 && h.cluster.pods[p]?.exists) h.cluster.kill(p);
+          }
+        });
         watchConservation(h, 0.0731, 60);
         h.sim.run(60); // load continues; stop it by failing every client node afterwards
         const c = h.path.counts();

@@ -125,11 +125,7 @@ describe('workload driver', () => {
       streams(5),
       h.path,
     );
-    h.sim.schedule(
-      5,
-      h.sim.register('fail', () => h.path.nodeFailed(1)),
-      0,
-    );
+    h.after(5, 'fail', () => h.path.nodeFailed(1));
     watchConservation(h, 0.31, 10);
     h.sim.run(10);
     expect(d.dropped).toBeGreaterThan(200); // ~250 arrivals for node 1's client after t = 5
