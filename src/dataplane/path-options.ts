@@ -158,6 +158,10 @@ function check(ok: boolean, path: string, expected: string, got: unknown): void 
   if (!ok) throw new RangeError(`${path}: expected ${expected}, got ${String(got)}`);
 }
 
+function checkInteger(v: number, path: string, min: number): void {
+  check(Number.isInteger(v) && v >= min, path, `an integer >= ${min}`, v);
+}
+
 export function resolveRequestPathOptions(c: RequestPathConfig = {}): RequestPathOptions {
   const D = REQUEST_PATH_DEFAULTS;
   const rtt = c.network?.rtt ?? D.network.rtt;
@@ -182,18 +186,8 @@ export function resolveRequestPathOptions(c: RequestPathConfig = {}): RequestPat
     'per-request, keepalive or http2',
     connections.mode,
   );
-  check(
-    Number.isInteger(connections.poolSize) && connections.poolSize >= 1,
-    'connections.poolSize',
-    'an integer >= 1',
-    connections.poolSize,
-  );
-  check(
-    Number.isInteger(connections.maxConcurrentStreams) && connections.maxConcurrentStreams >= 1,
-    'connections.maxConcurrentStreams',
-    'an integer >= 1',
-    connections.maxConcurrentStreams,
-  );
+  checkInteger(connections.poolSize, 'connections.poolSize', 1);
+  checkInteger(connections.maxConcurrentStreams, 'connections.maxConcurrentStreams', 1);
   check(
     connections.maxRequestsPerConnection >= 0,
     'connections.maxRequestsPerConnection',
@@ -238,12 +232,7 @@ export function resolveRequestPathOptions(c: RequestPathConfig = {}): RequestPat
     'seconds > 0',
     timeouts.deadPeerTimeout,
   );
-  check(
-    Number.isInteger(retries.count) && retries.count >= 0,
-    'retries.count',
-    'an integer >= 0',
-    retries.count,
-  );
+  checkInteger(retries.count, 'retries.count', 0);
   check(
     retries.backoff.initial >= 0 && retries.backoff.max >= 0 && retries.backoff.multiplier >= 1,
     'retries.backoff',
@@ -264,18 +253,8 @@ export function resolveRequestPathOptions(c: RequestPathConfig = {}): RequestPat
     'seconds > 0',
     external.healthCheckInterval,
   );
-  check(
-    Number.isInteger(external.healthyThreshold) && external.healthyThreshold >= 1,
-    'external.healthyThreshold',
-    'an integer >= 1',
-    external.healthyThreshold,
-  );
-  check(
-    Number.isInteger(external.unhealthyThreshold) && external.unhealthyThreshold >= 1,
-    'external.unhealthyThreshold',
-    'an integer >= 1',
-    external.unhealthyThreshold,
-  );
+  checkInteger(external.healthyThreshold, 'external.healthyThreshold', 1);
+  checkInteger(external.unhealthyThreshold, 'external.unhealthyThreshold', 1);
   const trafficPolicy = c.trafficPolicy ?? D.trafficPolicy;
   check(
     trafficPolicy === 'Cluster' || trafficPolicy === 'Local',
