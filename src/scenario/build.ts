@@ -39,7 +39,7 @@ import type { RowSink } from '../output/columns.js';
 import { timeseriesWriter } from '../output/tables.js';
 import { type ArrivalSpec, buildArrivals } from '../workload/arrivals.js';
 import { placeClients } from '../workload/clients.js';
-import { WorkloadDriver } from '../workload/driver.js';
+import { WorkloadDriver, workloadStreams } from '../workload/driver.js';
 import type { ResolvedBalancer, ScenarioConfig } from './types.js';
 
 /** A wired model, ready to run. */
@@ -294,12 +294,7 @@ export function buildModel(
       serviceTime: dist(pod.serviceTime, 'deployment.pod.serviceTime'),
       clientCount: clients.count,
     },
-    {
-      arrivals: random.stream('arrivals'),
-      clients: random.stream('clients'),
-      service: random.stream('service'),
-      think: random.stream('think'),
-    },
+    workloadStreams(random),
     path,
   );
   path.setListener(driver);

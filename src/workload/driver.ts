@@ -1,6 +1,6 @@
 import type { RequestEndListener } from '../dataplane/request-path.js';
 import type { Distribution } from '../engine/distributions.js';
-import type { EventKind, Rng, Simulation } from '../engine/index.js';
+import type { EventKind, RandomSource, Rng, Simulation } from '../engine/index.js';
 import type { WorkloadArrivals } from './arrivals.js';
 
 /** What the driver sends requests into (the RequestPath). */
@@ -19,6 +19,19 @@ export interface WorkloadStreams {
   readonly service: Rng;
   /** Closed-loop think times. */
   readonly think: Rng;
+}
+
+/**
+ * The workload's streams of `random`, by their fixed names: the names seed the streams, so every
+ * run (and every balancer of one) draws the same arrivals, clients and demands.
+ */
+export function workloadStreams(random: RandomSource): WorkloadStreams {
+  return {
+    arrivals: random.stream('arrivals'),
+    clients: random.stream('clients'),
+    service: random.stream('service'),
+    think: random.stream('think'),
+  };
 }
 
 export interface WorkloadDriverOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomSource } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
-import { WorkloadDriver } from '../../src/workload/driver.js';
+import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
 import { clientsOnNodes, exponential, harness, podIp, watchConservation } from './fakes.js';
 
 /**
@@ -28,12 +28,7 @@ describe('M/M/1 through the request path', () => {
         serviceTime: exponential(1),
         clientCount: 4,
       },
-      {
-        arrivals: rs.stream('arrivals'),
-        clients: rs.stream('clients'),
-        service: rs.stream('service'),
-        think: rs.stream('think'),
-      },
+      workloadStreams(rs),
       h.path,
     );
     watchConservation(h, 997, 400_000);

@@ -16,7 +16,7 @@ import type { EndpointTable } from '../../src/dataplane/types.js';
 import { RandomSource, type Rng, Simulation } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
 import { placeClients } from '../../src/workload/clients.js';
-import { WorkloadDriver } from '../../src/workload/driver.js';
+import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
 
 const mode = (process.argv[2] ?? 'per-request') as 'per-request' | 'keepalive' | 'http2';
 const duration = Number(process.argv[3] ?? 300);
@@ -89,12 +89,7 @@ new WorkloadDriver(
     serviceTime: service,
     clientCount: 10,
   },
-  {
-    arrivals: rs.stream('arrivals'),
-    clients: rs.stream('clients'),
-    service: rs.stream('service'),
-    think: rs.stream('think'),
-  },
+  workloadStreams(rs),
   path,
 );
 const t0 = performance.now();

@@ -8,7 +8,7 @@ import type { L4Balancer } from '../../src/dataplane/types.js';
 import { RandomSource, Simulation } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
 import { placeClients } from '../../src/workload/clients.js';
-import { WorkloadDriver } from '../../src/workload/driver.js';
+import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
 import { exponential, FakeCluster, podIp, Recorder } from './fakes.js';
 
 /**
@@ -71,12 +71,7 @@ describe('request path with the registered balancers', () => {
           serviceTime: exponential(0.01),
           clientCount: 4,
         },
-        {
-          arrivals: rs.stream('arrivals'),
-          clients: rs.stream('clients'),
-          service: rs.stream('service'),
-          think: rs.stream('think'),
-        },
+        workloadStreams(rs),
         path,
       );
       path.setListener(driver);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomSource } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
-import { WorkloadDriver } from '../../src/workload/driver.js';
+import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
 import { clientsOnNodes, exponential, harness, podIp, watchConservation } from './fakes.js';
 
 /**
@@ -51,12 +51,7 @@ describe('request path under random churn', () => {
             serviceTime: exponential(0.01),
             clientCount: 6,
           },
-          {
-            arrivals: rs.stream('arrivals'),
-            clients: rs.stream('clients'),
-            service: rs.stream('service'),
-            think: rs.stream('think'),
-          },
+          workloadStreams(rs),
           h.path,
         );
         h.path.setListener(d);

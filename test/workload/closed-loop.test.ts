@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RandomSource } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
-import { WorkloadDriver } from '../../src/workload/driver.js';
+import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
 import {
   clientsOnNodes,
   constant,
@@ -12,13 +12,7 @@ import {
 } from '../dataplane/fakes.js';
 
 function streams(seed: number) {
-  const rs = new RandomSource(seed);
-  return {
-    arrivals: rs.stream('arrivals'),
-    clients: rs.stream('clients'),
-    service: rs.stream('service'),
-    think: rs.stream('think'),
-  };
+  return workloadStreams(new RandomSource(seed));
 }
 
 describe('workload driver', () => {
