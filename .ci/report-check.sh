@@ -3,8 +3,8 @@
 # every chart on it rendered with no script error.
 #   .ci/report-check.sh RESULTS_DIR [SCREENSHOT.png]
 # Installs the `chromium` Debian package with apt-get when missing (no browser downloads from
-# elsewhere). The report comes from `lbsim report` when the CLI has that command, else from
-# src/report/main.ts directly (same writeReport). The page sets on <body>: data-charts-expected
+# elsewhere). The report comes from `lbsim report` (the check fails if the CLI lacks it). The page
+# sets on <body>: data-charts-expected
 # (written by the generator), data-charts-rendered, data-chart-errors, data-charts-done.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,12 +26,11 @@ cd "$root"
 out="$results/report.html"
 # `lbsim --help` lists the commands; commander answers `report --help` with exit 0 even when
 # there is no such command, so look at the list instead.
-if node bin/lbsim.js --help 2>/dev/null | grep -Eq '^  report\b'; then
-  node bin/lbsim.js report "$results" >/dev/null
-else
-  echo 'report-check.sh: `lbsim report` not available in dist; using src/report/main.ts'
-  npx tsx src/report/main.ts "$results" "$out" >/dev/null
+if ! node bin/lbsim.js --help 2>/dev/null | grep -Eq '^  report\b'; then
+  echo 'report-check.sh: `lbsim report` is missing from the CLI (dist/ not built?)' >&2
+  exit 1
 fi
+node bin/lbsim.js report "$results" >/dev/null
 [ -s "$out" ] || { echo "report-check.sh: $out was not written" >&2; exit 1; }
 if grep -Eiq '<script[^>]+src=|<link[^>]+href="?https?:' "$out"; then
   echo "report-check.sh: $out loads scripts or styles from elsewhere: it must be self-contained" >&2
