@@ -66,6 +66,8 @@ export interface RunMetadataInput {
   readonly jobIds?: { readonly first: number; readonly count: number } | undefined;
   readonly startedAt: string;
   readonly wallSeconds: number;
+  /** CPU seconds of the whole process (every thread) during the batch; absent for merges. */
+  readonly cpuSeconds?: number | undefined;
   readonly command?: readonly string[] | undefined;
   readonly threads?: number | undefined;
   readonly shard?: { readonly index: number; readonly count: number } | undefined;
@@ -79,6 +81,7 @@ export function runMetadata(input: RunMetadataInput): Record<string, unknown> {
     command: input.command ?? null,
     started_at: input.startedAt,
     wall_s: input.wallSeconds,
+    cpu_s: input.cpuSeconds ?? null,
     threads: input.threads ?? null,
     shard: input.shard ?? null,
     job_ids: input.jobIds ?? null,

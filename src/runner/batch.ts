@@ -63,6 +63,7 @@ export async function runBatch(
   options: BatchOptions,
 ): Promise<BatchResult> {
   const started = Date.now();
+  const cpuStarted = process.cpuUsage();
   if (JOB_KEY.length !== 4) throw new Error('job key changed: update the runner');
   const plans = planJobs(scenarios, options);
   const names = new Set<string>();
@@ -96,6 +97,8 @@ export async function runBatch(
     const results = await Promise.all(promises);
     const byId = new Map(results.map((r) => [r.id, r]));
     const wallSeconds = (Date.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuStarted);
+    const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
     plans.forEach((plan, s) => {
       assemble(plan, partDirs[s] as string, dirs[s] as string, byId);
       const meta = runMetadata({
@@ -104,6 +107,7 @@ export async function runBatch(
         jobIds: plan.jobIds,
         startedAt: new Date(started).toISOString(),
         wallSeconds,
+        cpuSeconds,
         command: options.command,
         threads: options.threads,
         shard: options.shard,
@@ -155,7 +159,13 @@ function jobRecord(job: JobSpec, result: WorkerResult | undefined): Record<strin
   };
   if (result === undefined) return { ...base, state: 'missing' };
   if (result.state === 'completed') {
-    return { ...base, state: result.state, wall_s: result.wallSeconds, summary: result.summary };
+    return {
+      ...base,
+      state: result.state,
+      wall_s: result.wallSeconds,
+      cpu_s: result.cpuSeconds,
+      summary: result.summary,
+    };
   }
   return { ...base, state: result.state, wall_s: result.wallSeconds, error: result.message };
 }

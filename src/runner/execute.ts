@@ -4,6 +4,7 @@ import { type RowSink, TABLES, type TableName } from '../output/columns.js';
 import { SyncTextWriter } from '../output/files.js';
 import { csvLine } from '../output/format.js';
 import { partFileName, type SimulateFn, type WorkerResult, type WorkerTask } from './protocol.js';
+import { threadCpuSeconds } from './thread-cpu.js';
 
 /**
  * The RowSink of one job: prefixes the job key and writes each table to its own part file,
@@ -63,16 +64,22 @@ export class PartSink implements RowSink {
  */
 export function executeJob(task: WorkerTask, simulate: SimulateFn): WorkerResult {
   const started = performance.now();
+  const cpuStarted = threadCpuSeconds();
   const sink = new PartSink(task);
   try {
     const summary = simulate(task.job, sink);
     sink.commit();
+    const cpuEnded = threadCpuSeconds();
     return {
       state: 'completed',
       id: task.job.id,
       summary,
       rows: sink.rows,
       wallSeconds: (performance.now() - started) / 1000,
+      cpuSeconds:
+        cpuStarted === undefined || cpuEnded === undefined
+          ? null
+          : Math.round((cpuEnded - cpuStarted) * 100) / 100,
     };
   } catch (err) {
     sink.abort();

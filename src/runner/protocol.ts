@@ -82,6 +82,11 @@ export type WorkerResult =
       /** Rows written per table. */
       readonly rows: Readonly<Partial<Record<TableName, number>>>;
       readonly wallSeconds: number;
+      /**
+       * CPU seconds of the worker's own thread during the job (10 ms resolution; null off Linux).
+       * Below wallSeconds when the thread waited for a core: see bench/batch.ts.
+       */
+      readonly cpuSeconds: number | null;
     }
   | {
       readonly state: 'errored';

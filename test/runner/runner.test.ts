@@ -10,6 +10,7 @@ import { executeJob, PartSink } from '../../src/runner/execute.js';
 import { jobSeed, parseShard, planJobs } from '../../src/runner/jobs.js';
 import { createWorkerPool } from '../../src/runner/pool.js';
 import type { SimulateFn, WorkerTask } from '../../src/runner/protocol.js';
+import { threadCpuSeconds } from '../../src/runner/thread-cpu.js';
 import { simulateJob } from '../../src/runner/toy-model.js';
 import { listFiles, tempDir, toyScenario } from './helpers.js';
 
@@ -109,6 +110,13 @@ describe('runBatch in-process', () => {
     expect(run.jobs).toHaveLength(8);
     expect(run.jobs[3].seed).toBe(deriveSeed(42, 0, 1));
     expect(run.scenario.name).toBe('toy');
+    expect(run.cpu_s).toBeGreaterThan(0);
+    // Each job's own-thread CPU time: a number on Linux (null elsewhere), never above its wall
+    // time by more than the 10 ms tick.
+    for (const j of run.jobs) {
+      if (process.platform !== 'linux') expect(j.cpu_s).toBeNull();
+      else expect(j.cpu_s).toBeLessThanOrEqual(j.wall_s + 0.011);
+    }
   });
 
   it('isolates a failed job: others complete, no partial file, failure counted', async () => {
@@ -138,6 +146,22 @@ describe('runBatch in-process', () => {
     const run = JSON.parse(fs.readFileSync(path.join(out, 'toy', 'run.json'), 'utf8'));
     expect(run.jobs.filter((j: { state: string }) => j.state === 'errored')).toHaveLength(2);
     expect(run.jobs[2].error).toMatch(/always fails/);
+  });
+});
+
+describe('threadCpuSeconds', () => {
+  it.runIf(process.platform === 'linux')('counts this thread busy, not asleep', async () => {
+    const t0 = threadCpuSeconds() as number;
+    let x = 0;
+    const until = performance.now() + 200;
+    while (performance.now() < until) x += Math.sqrt(x + 1);
+    const busy = (threadCpuSeconds() as number) - t0;
+    await new Promise((r) => setTimeout(r, 200));
+    const asleep = (threadCpuSeconds() as number) - t0 - busy;
+    expect(x).toBeGreaterThan(0);
+    expect(busy).toBeGreaterThan(0.1);
+    expect(busy).toBeLessThan(0.35);
+    expect(asleep).toBeLessThan(0.1);
   });
 });
 
