@@ -19,6 +19,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { batch } from './batch.js';
 import { cluster } from './cluster.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
@@ -30,6 +31,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   hold,
   rng,
   cluster,
+  batch,
   // one line per benchmark (this comment keeps the formatter from joining the lines)
 ];
 
