@@ -10,7 +10,7 @@ import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
 import { writeReport } from '../report/index.js';
-import { runBatch } from '../runner/batch.js';
+import { BatchInterruptedError, runBatch } from '../runner/batch.js';
 import { parseShard, planJobs } from '../runner/jobs.js';
 import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
@@ -22,6 +22,11 @@ import { createProgress, type Output } from './progress.js';
 export const EXIT_OK = 0;
 export const EXIT_SIMULATION_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** Interrupted by a signal: 128 + its number, as shells report it (130 SIGINT, 143 SIGTERM). */
+export const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = {
+  SIGINT: 130,
+  SIGTERM: 143,
+};
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -170,6 +175,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       const quiet = opts.quiet === true;
       if (!quiet) io.out(`${total} job(s) on ${threads} worker thread(s)\n`);
       const progress = createProgress(total, io, { tty: process.stderr.isTTY === true, quiet });
+      // Ctrl-C or a SIGTERM (a CI timeout, `kill`) stops the workers and removes the batch's
+      // temporary files: nothing half-written is left. A second signal exits at once.
+      const abort = new AbortController();
+      let interruptedBy: keyof typeof EXIT_SIGNAL | undefined;
+      const onSignal = (sig: keyof typeof EXIT_SIGNAL) => {
+        if (interruptedBy !== undefined) process.exit(EXIT_SIGNAL[sig]);
+        interruptedBy = sig;
+        progress.stop();
+        io.err(`\nlbsim: ${sig}: stopping the workers and removing temporary files\n`);
+        abort.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       let result: Awaited<ReturnType<typeof runBatch>>;
       try {
         result = await runBatch(scenarios, {
@@ -178,11 +196,20 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           onJobDone: (job, r) => progress.jobDone(job, r),
           command: ['lbsim', ...process.argv.slice(2)],
           threads,
+          signal: abort.signal,
+          stop: () => pool.close(),
           ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
           ...(opts.shard === undefined ? {} : { shard: opts.shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
         });
+      } catch (err) {
+        if (!(err instanceof BatchInterruptedError) || interruptedBy === undefined) throw err;
+        io.err(`lbsim: interrupted: no output written\n`);
+        setExit(EXIT_SIGNAL[interruptedBy]);
+        return;
       } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
         progress.stop();
         await pool.close();
       }

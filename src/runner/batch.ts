@@ -24,6 +24,33 @@ export interface BatchOptions extends PlanOptions {
   command?: readonly string[];
   /** Worker threads used, recorded in run.json. */
   threads?: number;
+  /**
+   * Aborting it (the CLI does on SIGINT/SIGTERM) stops the batch: `stop` is awaited, then every
+   * temporary file and folder of the batch is removed and runBatch rejects with
+   * BatchInterruptedError. No CSV or run.json is written.
+   */
+  signal?: AbortSignal;
+  /** Stops the executor (terminates the workers) before temporary files are removed. */
+  stop?: () => Promise<void>;
+}
+
+/** runBatch's rejection when its signal was aborted. */
+export class BatchInterruptedError extends Error {
+  constructor() {
+    super('batch interrupted: no output written, temporary files removed');
+    this.name = 'BatchInterruptedError';
+  }
+}
+
+/** Resolves with `p`, or rejects with BatchInterruptedError as soon as `signal` aborts. */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new BatchInterruptedError());
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 export interface BatchResult {
@@ -75,9 +102,13 @@ export async function runBatch(
   }
   const dirs: string[] = [];
   const partDirs: string[] = [];
+  /** Folders this batch created (the first new ancestor of each), removed if left empty. */
+  const created: string[] = [];
+  let interrupted = false;
   for (const p of plans) {
     const dir = path.resolve(options.outDir, p.scenario.name);
-    fs.mkdirSync(dir, { recursive: true });
+    const first = fs.mkdirSync(dir, { recursive: true });
+    if (first !== undefined) created.push(first);
     dirs.push(dir);
     partDirs.push(fs.mkdtempSync(path.join(dir, '.parts-')));
   }
@@ -88,13 +119,24 @@ export async function runBatch(
         const task = taskFor(job, plan, partDirs[s] as string, options.model);
         promises.push(
           options.executor(task).then((result) => {
-            options.onJobDone?.(job, result);
+            // After an interrupt the jobs end as "worker terminated": not worth reporting.
+            if (options.signal?.aborted !== true) options.onJobDone?.(job, result);
             return result;
           }),
         );
       }
     });
-    const results = await Promise.all(promises);
+    let results: WorkerResult[];
+    try {
+      results = await unlessAborted(Promise.all(promises), options.signal);
+    } catch (err) {
+      if (err instanceof BatchInterruptedError) {
+        interrupted = true;
+        // Workers still running would write into the part folders: stop them first.
+        await options.stop?.();
+      }
+      throw err;
+    }
     const byId = new Map(results.map((r) => [r.id, r]));
     const wallSeconds = (Date.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStarted);
@@ -121,7 +163,25 @@ export async function runBatch(
     const jobs = plans.flatMap((p) => p.jobs);
     return { jobs, results, failed, dirs, wallSeconds };
   } finally {
-    for (const d of partDirs) fs.rmSync(d, { recursive: true, force: true });
+    for (const d of partDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+    if (interrupted) removeEmptyFolders(created, dirs);
+  }
+}
+
+/** Removes each of `dirs` and its parents up to and including one of `roots`, while empty. */
+function removeEmptyFolders(roots: readonly string[], dirs: readonly string[]): void {
+  for (const d of dirs) {
+    const root = roots.find((r) => d === r || d.startsWith(`${r}${path.sep}`));
+    if (root === undefined) continue;
+    for (let cur = d; ; cur = path.dirname(cur)) {
+      try {
+        fs.rmdirSync(cur);
+      } catch (err) {
+        // Not empty: stop climbing. Already gone (another scenario's climb): go on up.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') break;
+      }
+      if (cur === root) break;
+    }
   }
 }
 

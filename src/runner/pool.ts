@@ -25,6 +25,7 @@ export function defaultJobs(): number {
 export interface WorkerPool {
   readonly run: JobExecutor;
   readonly threads: number;
+  /** Terminates the workers; jobs still running or queued end as errored results. */
   close(): Promise<void>;
 }
 
@@ -43,10 +44,15 @@ export function createWorkerPool(threads: number = defaultJobs()): WorkerPool {
     // One job per thread at a time: a job is CPU-bound from start to end.
     concurrentTasksPerWorker: 1,
   });
+  let closed: Promise<void> | undefined;
   return {
     threads,
     // A worker that dies (out of memory, native crash) rejects; the job then counts as failed.
     run: (task) => pool.run(task).catch((err: unknown) => erroredResult(task.job.id, err, 0)),
-    close: () => pool.destroy(),
+    // Idempotent: an interrupted batch closes the pool, then the CLI's `finally` does again.
+    close: () => {
+      closed ??= pool.destroy();
+      return closed;
+    },
   };
 }

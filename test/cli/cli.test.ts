@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -180,4 +180,52 @@ describe('bin/lbsim.js', () => {
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/--jobs: expected an integer >= 1, got `x`/);
   });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`on ${signal} stops the workers, removes every temporary file and exits ${code}`, async () => {
+      const parent = tmp();
+      fs.mkdirSync(path.join(parent, 'example'));
+      fs.writeFileSync(path.join(parent, 'example', 'summary.csv'), 'an earlier run\n');
+      const child = spawn(
+        process.execPath,
+        // Long jobs (3000 simulated s, several wall seconds each): still running at the signal.
+        [
+          path.join(root, 'bin', 'lbsim.js'),
+          'run',
+          EXAMPLE,
+          '-j',
+          '2',
+          '--out',
+          parent,
+          '--set',
+          'duration=3000s',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += d;
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // The batch has started once its part folder exists.
+      const deadline = Date.now() + 20_000;
+      while (!fs.readdirSync(path.join(parent, 'example')).some((f) => f.startsWith('.parts-'))) {
+        if (Date.now() > deadline) throw new Error('the batch did not start');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(err).toMatch(new RegExp(`${signal}: stopping the workers`));
+      expect(err).toMatch(/interrupted: no output written/);
+      expect(err).not.toMatch(/FAILED/);
+      // Nothing of the interrupted run; the earlier run's file untouched.
+      expect(fs.readdirSync(path.join(parent, 'example'))).toEqual(['summary.csv']);
+      expect(fs.readFileSync(path.join(parent, 'example', 'summary.csv'), 'utf8')).toBe(
+        'an earlier run\n',
+      );
+    }, 30_000);
+  }
 });
