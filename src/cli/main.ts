@@ -12,6 +12,7 @@ import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/su
 import { writeReport } from '../report/index.js';
 import { BatchInterruptedError, runBatch } from '../runner/batch.js';
 import { parseShard, planJobs } from '../runner/jobs.js';
+import { LiveProgress } from '../runner/live-progress.js';
 import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
 import { formatProblem } from '../scenario/errors.js';
@@ -174,7 +175,16 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       }
       const quiet = opts.quiet === true;
       if (!quiet) io.out(`${total} job(s) on ${threads} worker thread(s)\n`);
-      const progress = createProgress(total, io, { tty: process.stderr.isTTY === true, quiet });
+      const live = new LiveProgress(total);
+      const simulatedSeconds = plan.reduce(
+        (sum, p) => sum + p.jobs.reduce((t, j) => t + j.config.duration, 0),
+        0,
+      );
+      const progress = createProgress(total, io, {
+        tty: process.stderr.isTTY === true,
+        quiet,
+        live: { progress: live, simulatedSeconds },
+      });
       // Ctrl-C or a SIGTERM (a CI timeout, `kill`) stops the workers and removes the batch's
       // temporary files: nothing half-written is left. A second signal exits at once.
       const abort = new AbortController();
@@ -198,6 +208,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           threads,
           signal: abort.signal,
           stop: () => pool.close(),
+          live,
           ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
           ...(opts.shard === undefined ? {} : { shard: opts.shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),

@@ -256,6 +256,11 @@ export class MetricsRecorder implements RequestRecorder {
     this.endTime = now;
   }
 
+  /** Requests arrived so far at or after warmup (the summary's `arrivals` once finished). */
+  get arrivals(): number {
+    return this.nArrivals;
+  }
+
   summary(): RecorderSummary {
     if (!this.finished) throw new Error('MetricsRecorder.summary() called before finish()');
     const warmup = this.options.warmup;

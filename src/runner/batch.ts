@@ -6,6 +6,7 @@ import { csvLine } from '../output/format.js';
 import { runMetadata } from '../output/run-info.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { type PlanOptions, planJobs, type ScenarioJobs, sweepValue } from './jobs.js';
+import type { LiveProgress } from './live-progress.js';
 import { type JobSpec, partFileName, type WorkerResult, type WorkerTask } from './protocol.js';
 
 /** Runs one task somewhere (a worker thread, or in-process in tests). Never rejects. */
@@ -32,6 +33,11 @@ export interface BatchOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Stops the executor (terminates the workers) before temporary files are removed. */
   stop?: () => Promise<void>;
+  /**
+   * Receives every job's progress while it runs: job k of the batch (in submission order, all
+   * scenarios' jobs in turn) writes slot k. Needs as many slots as the batch has jobs.
+   */
+  live?: LiveProgress;
 }
 
 /** runBatch's rejection when its signal was aborted. */
@@ -69,14 +75,25 @@ export function tableHeader(table: TableName, sweepKeys: readonly string[]): str
   return cols;
 }
 
-function taskFor(job: JobSpec, plan: ScenarioJobs, partDir: string, model?: string): WorkerTask {
+function taskFor(
+  job: JobSpec,
+  plan: ScenarioJobs,
+  partDir: string,
+  model: string | undefined,
+  live: WorkerTask['live'],
+): WorkerTask {
   const key: (string | number)[] = [job.scenario, job.variant, job.balancer.label, job.replication];
   const variant = plan.scenario.variants[job.variant];
   const sweep = plan.sweepKeys.map((k) => sweepValue(variant?.params[k]));
   const summaryKey = [key[0], key[1], ...sweep, key[2], key[3]] as (string | number)[];
-  return model === undefined
-    ? { job, partDir, key, summaryKey }
-    : { job, partDir, key, summaryKey, model };
+  return {
+    job,
+    partDir,
+    key,
+    summaryKey,
+    ...(model === undefined ? {} : { model }),
+    ...(live === undefined ? {} : { live }),
+  };
 }
 
 /**
@@ -114,9 +131,21 @@ export async function runBatch(
   }
   try {
     const promises: Promise<WorkerResult>[] = [];
+    const live = options.live;
+    const jobCount = plans.reduce((n, p) => n + p.jobs.length, 0);
+    if (live !== undefined && live.slots < jobCount) {
+      throw new Error(`LiveProgress has ${live.slots} slots for ${jobCount} jobs`);
+    }
     plans.forEach((plan, s) => {
       for (const job of plan.jobs) {
-        const task = taskFor(job, plan, partDirs[s] as string, options.model);
+        const slot = promises.length;
+        const task = taskFor(
+          job,
+          plan,
+          partDirs[s] as string,
+          options.model,
+          live === undefined ? undefined : { buffer: live.buffer, slot },
+        );
         promises.push(
           options.executor(task).then((result) => {
             // After an interrupt the jobs end as "worker terminated": not worth reporting.

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { type RowSink, TABLES, type TableName } from '../output/columns.js';
 import { SyncTextWriter } from '../output/files.js';
 import { csvLine } from '../output/format.js';
+import { progressWriter } from './live-progress.js';
 import { partFileName, type SimulateFn, type WorkerResult, type WorkerTask } from './protocol.js';
 import { threadCpuSeconds } from './thread-cpu.js';
 
@@ -67,7 +68,9 @@ export function executeJob(task: WorkerTask, simulate: SimulateFn): WorkerResult
   const cpuStarted = threadCpuSeconds();
   const sink = new PartSink(task);
   try {
-    const summary = simulate(task.job, sink);
+    const progress =
+      task.live === undefined ? undefined : progressWriter(task.live.buffer, task.live.slot);
+    const summary = simulate(task.job, sink, progress);
     sink.commit();
     const cpuEnded = threadCpuSeconds();
     return {

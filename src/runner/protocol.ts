@@ -47,12 +47,16 @@ export interface JobSummary {
  * alone. The production implementation is `simulateJob` exported by src/scenario/simulate.ts;
  * tests substitute small models of their own.
  *
- *   export function simulateJob(job: JobSpec, sink: RowSink): JobSummary
+ *   export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn): JobSummary
  *
  * It writes every table's rows through `sink` (model columns only, the sink adds the job key)
- * and throws on failure (the runner then discards the job's rows).
+ * and throws on failure (the runner then discards the job's rows). It may call `progress` as
+ * simulated time advances (runReporting in live-progress.ts does).
  */
-export type SimulateFn = (job: JobSpec, sink: RowSink) => JobSummary;
+export type SimulateFn = (job: JobSpec, sink: RowSink, progress?: ProgressFn) => JobSummary;
+
+/** A running job's progress: simulated seconds reached, and requests arrived (after warmup). */
+export type ProgressFn = (simulatedSeconds: number, arrivals: number) => void;
 
 /** Name of the export a model module must provide. */
 export const SIMULATE_EXPORT = 'simulateJob';
@@ -71,6 +75,8 @@ export interface WorkerTask {
    * dist/src/scenario/simulate.js.
    */
   readonly model?: string;
+  /** Where the job reports its progress (LiveProgress): a shared buffer and the job's slot. */
+  readonly live?: { readonly buffer: SharedArrayBuffer; readonly slot: number };
 }
 
 /** Worker -> main thread. */

@@ -16,12 +16,13 @@ import {
   writePodRows,
   writeSummaryRow,
 } from '../output/tables.js';
-import type { JobSpec, JobSummary } from './protocol.js';
+import { runReporting } from './live-progress.js';
+import type { JobSpec, JobSummary, ProgressFn } from './protocol.js';
 
 const HTTP_503 = 6; // ErrorKind.http_503
 const OVERLOAD = 4; // ErrorCause.overload
 
-export function simulateJob(job: JobSpec, sink: RowSink): JobSummary {
+export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn): JobSummary {
   const c = job.config;
   const arrivalsSpec = c.workload.arrivals;
   if (arrivalsSpec.process !== 'poisson') throw new Error('toy model: poisson arrivals only');
@@ -83,7 +84,7 @@ export function simulateJob(job: JobSpec, sink: RowSink): JobSummary {
   });
   sim.schedule(exp(1 / rate, arrivalRng.next()), arrival);
   sink.row('events', [0, 'start', '', '', `toy model, ${pods} pods`]);
-  sim.run(c.duration);
+  runReporting(sim, c.duration, () => recorder.arrivals, progress);
   recorder.finish();
   if (job.balancer.label === 'fail') throw new Error('toy model: this balancer always fails');
 

@@ -6,10 +6,11 @@
 import { ipToString } from '../cluster/types.js';
 import type { RowSink } from '../output/columns.js';
 import { type PodFacts, writeErrorRows, writePodRows, writeSummaryRow } from '../output/tables.js';
-import type { JobSpec, JobSummary } from '../runner/protocol.js';
+import { runReporting } from '../runner/live-progress.js';
+import type { JobSpec, JobSummary, ProgressFn } from '../runner/protocol.js';
 import { buildModel, type Model, nodeLabel } from './build.js';
 
-export function simulateJob(job: JobSpec, sink: RowSink): JobSummary {
+export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn): JobSummary {
   const config = job.config;
   const model = buildModel(config, job.balancer, job.seed, sink);
   const { sim, recorder, path } = model;
@@ -20,7 +21,7 @@ export function simulateJob(job: JobSpec, sink: RowSink): JobSummary {
     '',
     `${job.balancer.label}, kube-proxy ${model.proxyMode}`,
   ]);
-  sim.run(config.duration);
+  runReporting(sim, config.duration, () => recorder.arrivals, progress);
   recorder.finish();
   // Every user request is accounted for: arrived = completed + failed + still in flight.
   path.checkConservation();
