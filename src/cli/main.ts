@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
+import { outputFolderProblem } from '../output/files.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
 import { writeReport } from '../report/index.js';
@@ -158,6 +159,10 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
             { exitCode: EXIT_USAGE },
           );
         }
+      }
+      const outProblem = outputFolderProblem(opts.out);
+      if (outProblem !== undefined) {
+        program.error(`--out ${opts.out}: ${outProblem}`, { exitCode: EXIT_USAGE });
       }
       const plan = planJobs(scenarios, {
         ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),

@@ -99,3 +99,36 @@ export class SyncTextWriter {
     fs.rmSync(this.tempPath, { force: true });
   }
 }
+
+/**
+ * Why `dir` cannot hold output, or undefined when it can: it must be a writable folder, or not
+ * exist yet below a writable folder (it is then created). Checked before any job runs, so a
+ * mistyped `--out` costs no simulation.
+ */
+export function outputFolderProblem(dir: string): string | undefined {
+  let cur = path.resolve(dir);
+  for (;;) {
+    let stat: fs.Stats | undefined;
+    try {
+      stat = fs.statSync(cur);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file on the way; the climb finds it and says so.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        return `cannot use ${cur}: ${(err as Error).message}`;
+      }
+    }
+    if (stat !== undefined) {
+      if (!stat.isDirectory()) return `${cur} exists and is not a folder`;
+      try {
+        fs.accessSync(cur, fs.constants.W_OK | fs.constants.X_OK);
+      } catch {
+        return `${cur} is not writable`;
+      }
+      return undefined;
+    }
+    const parent = path.dirname(cur);
+    if (parent === cur) return `no existing folder above ${dir}`;
+    cur = parent;
+  }
+}

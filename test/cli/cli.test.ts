@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { outputFolderProblem } from '../../src/output/files.js';
 import { packageRoot } from '../../src/output/run-info.js';
 
 const root = packageRoot();
@@ -165,6 +166,24 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
       .trim()
       .split('\n');
     expect(summary.slice(1).map((l) => l.split(',')[2])).toEqual(['iptables', 'iptables']);
+  });
+});
+
+describe('run --out', () => {
+  it('rejects a file, or a path below a file, before running anything (exit 2)', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'a-file');
+    fs.writeFileSync(file, 'x');
+    for (const out of [file, path.join(file, 'below', 'it')]) {
+      const r = await lbsim('run', EXAMPLE, '--out', out, '--quiet');
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(`--out ${out}: ${file} exists and is not a folder`);
+    }
+    expect(fs.readdirSync(dir)).toEqual(['a-file']);
+  });
+
+  it('accepts a folder that does not exist yet', () => {
+    expect(outputFolderProblem(path.join(tmp(), 'new', 'deeper'))).toBeUndefined();
   });
 });
 
