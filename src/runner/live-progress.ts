@@ -46,7 +46,8 @@ export function progressWriter(buffer: SharedArrayBuffer, slot: number): Progres
 
 /**
  * Runs `sim` until `until` in PROGRESS_STEPS steps, reporting after each. The same events fire
- * in the same order as in one `sim.run(until)`: between steps no handler runs, only the report.
+ * in the same order as in one `sim.run(until)`: between steps no handler runs, only the report;
+ * a handler's sim.stop() ends the whole run, as it ends one run(until).
  * Models run this way whether or not anyone listens, so there is one code path.
  */
 export function runReporting(
@@ -57,7 +58,11 @@ export function runReporting(
 ): void {
   const start = sim.now;
   for (let k = 1; k <= PROGRESS_STEPS; k++) {
-    sim.run(k === PROGRESS_STEPS ? until : start + ((until - start) * k) / PROGRESS_STEPS);
+    const target = k === PROGRESS_STEPS ? until : start + ((until - start) * k) / PROGRESS_STEPS;
+    sim.run(target);
     progress?.(sim.now, arrivals());
+    // A handler called sim.stop(): the clock stays at its event, and the run ends there as one
+    // run(until) would.
+    if (sim.now !== target) return;
   }
 }

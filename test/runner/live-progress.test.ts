@@ -52,6 +52,29 @@ describe('runReporting', () => {
     expect(reports.at(-1)).toBe(a.length / 2);
   });
 
+  it('ends where one run(until) ends when a handler calls stop()', () => {
+    const once = new Simulation();
+    const a = traced(once);
+    const stopper = once.register('stop', () => once.stop());
+    once.schedule(50.5, stopper, 0);
+    once.run(123.4);
+    const stepped = new Simulation();
+    const b = traced(stepped);
+    const stopper2 = stepped.register('stop', () => stepped.stop());
+    stepped.schedule(50.5, stopper2, 0);
+    let reports = 0;
+    runReporting(
+      stepped,
+      123.4,
+      () => 0,
+      () => reports++,
+    );
+    expect(once.now).toBe(50.5);
+    expect(stepped.now).toBe(50.5);
+    expect(b).toEqual(a);
+    expect(reports).toBeLessThan(PROGRESS_STEPS);
+  });
+
   it('works without a listener', () => {
     const sim = new Simulation();
     traced(sim);
