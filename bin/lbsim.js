@@ -16,3 +16,7 @@ try {
   process.exit(1);
 }
 process.exitCode = await cli.main(process.argv);
+// Interrupted `run`: clean-up is done and the handlers are gone; die of the same signal, as
+// shells expect of a program stopped by Ctrl-C (a `for` loop over runs then stops as well).
+const signal = cli.interruptedBy();
+if (signal !== undefined) process.kill(process.pid, signal);

@@ -85,6 +85,18 @@ interface RunOpts {
   model?: string;
 }
 
+/** The signal that interrupted the last `run`, if any (see interruptedBy()). */
+let signalled: keyof typeof EXIT_SIGNAL | undefined;
+
+/**
+ * The signal that interrupted `lbsim run`, after its clean-up; bin/lbsim.js then raises it again
+ * on itself, so that the shell sees a death by that signal (its exit status is 128 + n either
+ * way) and a shell loop over runs stops too, as with any program killed by Ctrl-C.
+ */
+export function interruptedBy(): NodeJS.Signals | undefined {
+  return signalled;
+}
+
 /** Builds the program. `io` receives everything printed; `setExit` the exit code. */
 export function buildProgram(io: Output, setExit: (code: number) => void): Command {
   const program = new Command('lbsim');
@@ -160,9 +172,13 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           );
         }
       }
-      const outProblem = outputFolderProblem(opts.out);
-      if (outProblem !== undefined) {
-        program.error(`--out ${opts.out}: ${outProblem}`, { exitCode: EXIT_USAGE });
+      // The output root and each scenario's folder in it (`--out` may hold a file named like a
+      // scenario): checked before anything runs.
+      for (const dir of [opts.out, ...names.map((n) => path.join(opts.out, n))]) {
+        const problem = outputFolderProblem(dir);
+        if (problem !== undefined) {
+          program.error(`--out ${opts.out}: ${problem}`, { exitCode: EXIT_USAGE });
+        }
       }
       const plan = planJobs(scenarios, {
         ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
@@ -191,11 +207,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         live: { progress: live, simulatedSeconds },
       });
       // Ctrl-C or a SIGTERM (a CI timeout, `kill`) stops the workers and removes the batch's
-      // temporary files: nothing half-written is left. A second signal exits at once.
+      // temporary files: nothing half-written is left. A second signal ends the process at once.
       const abort = new AbortController();
       let interruptedBy: keyof typeof EXIT_SIGNAL | undefined;
+      const removeHandlers = () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      };
       const onSignal = (sig: keyof typeof EXIT_SIGNAL) => {
-        if (interruptedBy !== undefined) process.exit(EXIT_SIGNAL[sig]);
+        if (interruptedBy !== undefined) {
+          removeHandlers();
+          process.kill(process.pid, sig);
+          return;
+        }
         interruptedBy = sig;
         progress.stop();
         io.err(`\nlbsim: ${sig}: stopping the workers and removing temporary files\n`);
@@ -218,16 +242,28 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           ...(opts.shard === undefined ? {} : { shard: opts.shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
         });
+        // Writing the CSVs is synchronous: a signal that came meanwhile is still queued. Let it
+        // run before the handlers go, or Node would drop it.
+        await new Promise((resolve) => setImmediate(resolve));
       } catch (err) {
         if (!(err instanceof BatchInterruptedError) || interruptedBy === undefined) throw err;
-        io.err(`lbsim: interrupted: no output written\n`);
+        io.err('lbsim: interrupted: no output written\n');
         setExit(EXIT_SIGNAL[interruptedBy]);
+        signalled = interruptedBy;
         return;
       } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        removeHandlers();
         progress.stop();
         await pool.close();
+      }
+      if (interruptedBy !== undefined) {
+        // Too late to stop anything: every job had ended and the outputs are complete.
+        io.err(
+          `lbsim: ${interruptedBy} came as the outputs were being written: they are complete\n`,
+        );
+        setExit(EXIT_SIGNAL[interruptedBy]);
+        signalled = interruptedBy;
+        return;
       }
       if (!quiet) {
         const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
@@ -355,6 +391,7 @@ export async function main(
   io: Output = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
 ): Promise<number> {
   let code = EXIT_OK;
+  signalled = undefined;
   const program = buildProgram(io, (c) => {
     code = Math.max(code, c);
   });

@@ -117,6 +117,7 @@ export function outputFolderProblem(dir: string): string | undefined {
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
         return `cannot use ${cur}: ${(err as Error).message}`;
       }
+      if (code === 'ENOENT' && isSymlink(cur)) return `${cur} is a broken symbolic link`;
     }
     if (stat !== undefined) {
       if (!stat.isDirectory()) return `${cur} exists and is not a folder`;
@@ -130,5 +131,13 @@ export function outputFolderProblem(dir: string): string | undefined {
     const parent = path.dirname(cur);
     if (parent === cur) return `no existing folder above ${dir}`;
     cur = parent;
+  }
+}
+
+function isSymlink(p: string): boolean {
+  try {
+    return fs.lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
   }
 }

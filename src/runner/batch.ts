@@ -117,19 +117,21 @@ export async function runBatch(
     }
     names.add(p.scenario.name);
   }
+  if (options.signal?.aborted === true) throw new BatchInterruptedError();
   const dirs: string[] = [];
   const partDirs: string[] = [];
   /** Folders this batch created (the first new ancestor of each), removed if left empty. */
   const created: string[] = [];
-  let interrupted = false;
-  for (const p of plans) {
-    const dir = path.resolve(options.outDir, p.scenario.name);
-    const first = fs.mkdirSync(dir, { recursive: true });
-    if (first !== undefined) created.push(first);
-    dirs.push(dir);
-    partDirs.push(fs.mkdtempSync(path.join(dir, '.parts-')));
-  }
+  /** Set when the batch ends without writing its outputs: its new folders are then removed. */
+  let abandoned = true;
   try {
+    for (const p of plans) {
+      const dir = path.resolve(options.outDir, p.scenario.name);
+      const first = fs.mkdirSync(dir, { recursive: true });
+      if (first !== undefined) created.push(first);
+      dirs.push(dir);
+      partDirs.push(fs.mkdtempSync(path.join(dir, '.parts-')));
+    }
     const promises: Promise<WorkerResult>[] = [];
     const live = options.live;
     const jobCount = plans.reduce((n, p) => n + p.jobs.length, 0);
@@ -159,11 +161,8 @@ export async function runBatch(
     try {
       results = await unlessAborted(Promise.all(promises), options.signal);
     } catch (err) {
-      if (err instanceof BatchInterruptedError) {
-        interrupted = true;
-        // Workers still running would write into the part folders: stop them first.
-        await options.stop?.();
-      }
+      // Workers still running would write into the part folders: stop them first.
+      if (err instanceof BatchInterruptedError) await options.stop?.();
       throw err;
     }
     const byId = new Map(results.map((r) => [r.id, r]));
@@ -190,10 +189,11 @@ export async function runBatch(
     });
     const failed = results.filter((r) => r.state === 'errored').length;
     const jobs = plans.flatMap((p) => p.jobs);
+    abandoned = false;
     return { jobs, results, failed, dirs, wallSeconds };
   } finally {
     for (const d of partDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
-    if (interrupted) removeEmptyFolders(created, dirs);
+    if (abandoned) removeEmptyFolders(created, dirs);
   }
 }
 
@@ -256,5 +256,11 @@ function jobRecord(job: JobSpec, result: WorkerResult | undefined): Record<strin
       summary: result.summary,
     };
   }
-  return { ...base, state: result.state, wall_s: result.wallSeconds, error: result.message };
+  return {
+    ...base,
+    state: result.state,
+    wall_s: result.wallSeconds,
+    cpu_s: null,
+    error: result.message,
+  };
 }

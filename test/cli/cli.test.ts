@@ -182,6 +182,21 @@ describe('run --out', () => {
     expect(fs.readdirSync(dir)).toEqual(['a-file']);
   });
 
+  it('rejects a file named like a scenario in it, before creating anything', async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'example'), 'not a folder');
+    const r = await lbsim('run', EXAMPLE, '--out', dir, '--quiet');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${path.join(dir, 'example')} exists and is not a folder`);
+    expect(fs.readdirSync(dir)).toEqual(['example']);
+  });
+
+  it('rejects a broken symbolic link', async () => {
+    const dir = tmp();
+    fs.symlinkSync(path.join(dir, 'gone'), path.join(dir, 'link'));
+    expect(outputFolderProblem(path.join(dir, 'link'))).toMatch(/is a broken symbolic link/);
+  });
+
   it('accepts a folder that does not exist yet', () => {
     expect(outputFolderProblem(path.join(tmp(), 'new', 'deeper'))).toBeUndefined();
   });
@@ -204,7 +219,7 @@ describe('bin/lbsim.js', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
-    it(`on ${signal} stops the workers, removes every temporary file and exits ${code}`, async () => {
+    it(`on ${signal} stops the workers, removes every temporary file, then dies of it (status ${code})`, async () => {
       const parent = tmp();
       fs.mkdirSync(path.join(parent, 'example'));
       fs.writeFileSync(path.join(parent, 'example', 'summary.csv'), 'an earlier run\n');
@@ -228,7 +243,9 @@ describe('bin/lbsim.js', () => {
       child.stderr.on('data', (d) => {
         err += d;
       });
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+        child.on('close', (c, sig) => resolve([c, sig])),
+      );
       // The batch has started once its part folder exists.
       const deadline = Date.now() + 20_000;
       while (!fs.readdirSync(path.join(parent, 'example')).some((f) => f.startsWith('.parts-'))) {
@@ -236,7 +253,8 @@ describe('bin/lbsim.js', () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       child.kill(signal);
-      expect(await exited).toBe(code);
+      // Clean-up done, it dies of the same signal (status 128 + n in a shell), as shells expect.
+      expect(await exited).toEqual([null, signal]);
       expect(err).toMatch(new RegExp(`${signal}: stopping the workers`));
       expect(err).toMatch(/interrupted: no output written/);
       expect(err).not.toMatch(/FAILED/);

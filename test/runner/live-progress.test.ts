@@ -75,6 +75,34 @@ describe('runReporting', () => {
     expect(reports).toBeLessThan(PROGRESS_STEPS);
   });
 
+  it('leaves events exactly on a step boundary to the next step, as one run would', () => {
+    // until = 100: step k ends at exactly k; an event every whole second sits on each boundary.
+    const make = () => {
+      const sim = new Simulation();
+      const seen: number[] = [];
+      const tick = sim.register('tick', (n) => {
+        seen.push(sim.now, n);
+        sim.schedule(1, tick, n + 1);
+      });
+      sim.schedule(0, tick, 0);
+      return { sim, seen };
+    };
+    const once = make();
+    once.sim.run(100);
+    const stepped = make();
+    const during: number[] = [];
+    runReporting(
+      stepped.sim,
+      100,
+      () => stepped.seen.length / 2,
+      (_t, n) => during.push(n),
+    );
+    expect(stepped.seen).toEqual(once.seen);
+    expect(once.seen.at(-2)).toBe(99); // the event at 100 is not run: time < until only
+    // After step k (clock k), the events at 0 .. k-1 have run.
+    expect(during.slice(0, 3)).toEqual([1, 2, 3]);
+  });
+
   it('works without a listener', () => {
     const sim = new Simulation();
     traced(sim);
@@ -195,7 +223,11 @@ describe('progress display', () => {
         { out: (t) => (out += t), err: (t) => (out += t) },
         { tty: false, quiet, live: { progress: live, simulatedSeconds: 120 }, heartbeatMs: 20 },
       );
-      await new Promise((r) => setTimeout(r, 90));
+      // Wait for two heartbeats (timers run late on a busy host); when quiet, 200 ms of none.
+      const deadline = Date.now() + (quiet ? 200 : 5000);
+      while (Date.now() < deadline && (out.match(/\n/g)?.length ?? 0) < 2) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
       p.stop();
       const lines = out
         .trim()
