@@ -7,7 +7,7 @@ import {
   type PodId,
   type PodLifecycleObserver,
 } from '../cluster/types.js';
-import type { EventKind, Rng, Simulation } from '../engine/index.js';
+import type { EventKind, KeyedStream, Rng, Simulation } from '../engine/index.js';
 import type { RequestRecorder } from '../metrics/types.js';
 import { DeadlineQueue } from './deadline-queue.js';
 import { ProgrammedTable } from './endpoint-table.js';
@@ -68,6 +68,8 @@ export interface RequestPathDeps {
   readonly clients: ClientTable;
   /** Named streams of the run (RandomSource.stream): uses `external-lb`, `retries`, `nginx`. */
   readonly stream: (name: string) => Rng;
+  /** Keyed streams of the run (RandomSource.keyedStream): uses `conn-lifetime`. */
+  readonly keyedStream: (name: string) => KeyedStream;
   readonly options: RequestPathOptions;
   readonly pod: PodServerOptions;
   /** kube-proxy modes: one L4 balancer per node. Exactly one of `balancers` / `nginx`. */
@@ -119,7 +121,10 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private listener: RequestEndListener | undefined;
   private readonly lbRng: Rng;
   private readonly retryRng: Rng;
-  private readonly lifetimeRng: Rng;
+  /** Lifetime jitter keyed by (client, ordinal of its connection): the same in every balancer's run. */
+  private readonly lifetimeRng: KeyedStream;
+  /** Connections each client has established so far (the lifetime key's ordinal). */
+  private readonly connsEstablished: Float64Array;
   private readonly streamOf: (name: string) => Rng;
 
   // Tables per node: as programmed, and the node-local subset (traffic policy Local).
@@ -212,7 +217,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     }
     this.lbRng = deps.stream('external-lb');
     this.retryRng = deps.stream('retries');
-    this.lifetimeRng = deps.stream('conn-lifetime');
+    this.lifetimeRng = deps.keyedStream('conn-lifetime');
+    this.connsEstablished = new Float64Array(deps.clients.count);
     const o = this.o;
     this.halfRtt = o.network.rtt / 2;
     this.halfCross = o.network.crossNodeRtt / 2;
@@ -1057,7 +1063,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     k.pod[conn] = pod;
     k.readyAt[conn] = now + (k.delay[conn] as number);
     k.openedAt[conn] = now;
-    k.retireAt[conn] = this.lifetimeEnd(now);
+    k.retireAt[conn] = this.lifetimeEnd(now, k.client[conn] as number);
     k.lastUsed[conn] = now;
     k.counted[conn] = 1;
     (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionOpened(ip);
@@ -1110,19 +1116,24 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   }
 
   /**
-   * When a connection opened at `now` is retired: maxLifetime x (1 + u), u uniform in
-   * [-jitter, +jitter) from stream `conn-lifetime` (drawn only when both are set). Without the
+   * When a connection of `client` established at `now` is retired: maxLifetime x (1 + u), u
+   * uniform in [-jitter, +jitter) from keyed stream `conn-lifetime` at (client, how many
+   * connections the client established before): the k-th connection of a client gets the same
+   * jitter whichever balancer runs (common random numbers). Drawn only when both are set. Without the
    * jitter every client's connections opened at the same moment retire and redial in the same
    * instant again and again, and balancers whose choice depends on the order of dials (IPVS rr:
    * one pointer per node, the k-th dial of every node lands on the same pod) pile each wave's
    * k-th clients onto one pod (docs/MODEL.md, connection lifetime).
    */
-  private lifetimeEnd(now: number): number {
+  private lifetimeEnd(now: number, client: number): number {
     const c = this.o.connections;
     if (c.maxLifetime <= 0) return Number.POSITIVE_INFINITY;
     const j = c.maxLifetimeJitter;
     if (j <= 0) return now + c.maxLifetime;
-    return now + c.maxLifetime * (1 + j * (2 * this.lifetimeRng.next() - 1));
+    const ordinal = this.connsEstablished[client] as number;
+    this.connsEstablished[client] = ordinal + 1;
+    const u = this.lifetimeRng.rngFor(client, ordinal).next();
+    return now + c.maxLifetime * (1 + j * (2 * u - 1));
   }
 
   /** The connection takes no new requests from now on (it closes when its last one ends). */

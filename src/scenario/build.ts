@@ -281,6 +281,7 @@ export function buildModel(
     nodeCount: config.cluster.nodes,
     clients,
     stream: (name) => random.stream(name),
+    keyedStream: (name) => random.keyedStream(name),
     options: pathOptions,
     pod: podServer,
     ...(balancers ? { balancers } : {}),

@@ -1,6 +1,6 @@
 import type { RequestEndListener } from '../dataplane/request-path.js';
 import type { Distribution } from '../engine/distributions.js';
-import type { EventKind, RandomSource, Rng, Simulation } from '../engine/index.js';
+import type { EventKind, KeyedStream, RandomSource, Rng, Simulation } from '../engine/index.js';
 import type { WorkloadArrivals } from './arrivals.js';
 
 /** What the driver sends requests into (the RequestPath). */
@@ -15,10 +15,15 @@ export interface WorkloadStreams {
   readonly arrivals: Rng;
   /** Which client sends each open-loop request. */
   readonly clients: Rng;
-  /** Service demand of each request. */
+  /** Service demand of each open-loop request. */
   readonly service: Rng;
-  /** Closed-loop think times. */
-  readonly think: Rng;
+  /**
+   * Closed loop: service demand and think time of user u's n-th request, keyed by (u, n), so
+   * they do not depend on the order in which users' requests end, which depends on the
+   * balancer (common random numbers).
+   */
+  readonly userService: KeyedStream;
+  readonly userThink: KeyedStream;
 }
 
 /**
@@ -30,7 +35,8 @@ export function workloadStreams(random: RandomSource): WorkloadStreams {
     arrivals: random.stream('arrivals'),
     clients: random.stream('clients'),
     service: random.stream('service'),
-    think: random.stream('think'),
+    userService: random.keyedStream('service:user'),
+    userThink: random.keyedStream('think:user'),
   };
 }
 
@@ -61,6 +67,8 @@ export class WorkloadDriver implements RequestEndListener {
   dropped = 0;
   /** Requests sent. */
   sent = 0;
+  /** Closed loop: requests each user has drawn so far (the keyed streams' ordinal). */
+  private readonly userRequests: Float64Array;
 
   constructor(
     sim: Simulation,
@@ -79,6 +87,7 @@ export class WorkloadDriver implements RequestEndListener {
     this.kUser = sim.register('workload:user', (u) => this.onUser(u));
     const start = o.start ?? 0;
     const a = o.arrivals;
+    this.userRequests = new Float64Array(a.process === 'open' ? 0 : a.users);
     if (a.process === 'open') {
       const first = a.arrivals.next(start, streams.arrivals);
       if (first < Number.POSITIVE_INFINITY)
@@ -109,7 +118,9 @@ export class WorkloadDriver implements RequestEndListener {
 
   private onUser(u: number): void {
     const client = u % this.o.clientCount;
-    const demand = this.o.serviceTime.sample(this.s.service);
+    const n = this.userRequests[u] as number;
+    this.userRequests[u] = n + 1;
+    const demand = this.o.serviceTime.sample(this.s.userService.rngFor(u, n));
     if (!this.target.isClientAlive(client)) {
       this.dropped++;
       return; // the user's node failed: the user stops
@@ -122,7 +133,9 @@ export class WorkloadDriver implements RequestEndListener {
   requestEnded(user: number): void {
     const a = this.o.arrivals;
     if (a.process !== 'closed-loop') return;
-    const think = a.thinkTime === null ? 0 : a.thinkTime.sample(this.s.think);
+    // The think time after the user's n-th request (the one that just ended).
+    const n = (this.userRequests[user] as number) - 1;
+    const think = a.thinkTime === null ? 0 : a.thinkTime.sample(this.s.userThink.rngFor(user, n));
     this.sim.schedule(think, this.kUser, user);
   }
 }

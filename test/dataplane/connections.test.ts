@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { RandomSource } from '../../src/engine/index.js';
 import {
   clientsOnNodes,
   harness,
@@ -145,6 +146,58 @@ describe('connections', () => {
     // The new connection is 1 s old at its last response (2 s): retired and closed too.
     expect(h.path.openConnections(0)).toBe(0);
     h.path.checkConservation();
+  });
+
+  it('lifetime jitter is keyed by (client, its connection ordinal): common random numbers', () => {
+    // The k-th connection a client establishes gets the same jitter whatever the balancer, the
+    // order in which clients dial or what happened to other clients' connections.
+    const keys: string[] = [];
+    const original = RandomSource.prototype.keyedStream;
+    const spy = vi.spyOn(RandomSource.prototype, 'keyedStream').mockImplementation(function (
+      this: RandomSource,
+      name: string,
+    ) {
+      const s = original.call(this, name);
+      if (name !== 'conn-lifetime') return s;
+      return {
+        name: s.name,
+        rngFor: (k1: number, k2?: number, k3?: number, k4?: number) => {
+          keys.push(`${k1}/${k2}`);
+          return s.rngFor(k1, k2, k3, k4);
+        },
+      };
+    });
+    try {
+      const h = harness({
+        clients: clientsOnNodes(3, 1),
+        path: {
+          network: { rtt: 0 },
+          connections: { mode: 'http2', maxLifetime: 10, maxLifetimeJitter: 0.1 },
+        },
+        pod: { concurrency: 100 },
+      });
+      const p = h.cluster.addPod(0, podIp(1));
+      h.program([p]);
+      const k = h.sim.register('send', (c) => h.path.submit(c, 0.001));
+      // Clients dial in the order 2, 0, 1; each sends every 50 ms for 25 s: three connections each.
+      for (let i = 0; i < 500; i++) for (const c of [2, 0, 1]) h.sim.schedule(i * 0.05, k, c);
+      h.sim.run(26);
+      h.path.checkConservation();
+      expect(keys.slice(0, 3)).toEqual(['2/0', '0/0', '1/0']);
+      expect([...keys].sort()).toEqual([
+        '0/0',
+        '0/1',
+        '0/2',
+        '1/0',
+        '1/1',
+        '1/2',
+        '2/0',
+        '2/1',
+        '2/2',
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('maxLifetimeJitter spreads the redials of connections opened together', () => {

@@ -278,6 +278,7 @@ export function harness(o: HarnessOptions = {}): Harness {
     nodeCount: nodes,
     clients: o.clients ?? clientsOnNodes(1, nodes),
     stream: (name) => rs.stream(name),
+    keyedStream: (name) => rs.keyedStream(name),
     options: resolveRequestPathOptions(o.path ?? {}),
     pod: resolvePodServerOptions(o.pod ?? {}),
     ...(nginx ? { nginx } : { balancers }),

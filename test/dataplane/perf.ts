@@ -60,6 +60,7 @@ const path = new RequestPath({
   nodeCount: nodes,
   clients: placeClients({ count: 10, location: 'in-cluster', placement: 'even' }, nodes),
   stream: (n) => rs.stream(n),
+  keyedStream: (n) => rs.keyedStream(n),
   options: resolveRequestPathOptions({ network: { rtt: 0.0002 }, connections: { mode } }),
   pod: resolvePodServerOptions({ concurrency: 2 }),
   balancers,

@@ -40,6 +40,7 @@ describe('request path with the registered balancers', () => {
         nodeCount: nodes,
         clients: placeClients({ count: 4, location: 'in-cluster', placement: 'even' }, nodes),
         stream: (n) => rs.stream(n),
+        keyedStream: (n) => rs.keyedStream(n),
         // A short connect timeout: a pool slot stuck dialing the dead IP stalls its client only 1 s.
         options: resolveRequestPathOptions({
           connections: { mode: 'keepalive', maxRequestsPerConnection: 20 },

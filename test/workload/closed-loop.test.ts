@@ -70,6 +70,76 @@ describe('workload driver', () => {
     h.path.checkConservation();
   });
 
+  it("closed loop: user u's n-th demand and think time do not depend on the servers", () => {
+    // One slow pod vs three: requests end in a different order, so users' n-th requests happen
+    // at different times and interleave differently; each (user, n) still gets the same draws.
+    const run = (podCount: number) => {
+      const h = harness({ clients: clientsOnNodes(5, 1), path: { network: { rtt: 0 } } });
+      h.program([1, 2, 3].slice(0, podCount).map((i) => h.cluster.addPod(0, podIp(i))));
+      const demand = new Map<string, number>();
+      const sentAt = new Map<string, number>();
+      const endedAt = new Map<string, number>();
+      const count = new Int32Array(8);
+      const target = {
+        submit: (c: number, dm: number, u: number) => {
+          const key = `${u}/${count[u]}`;
+          demand.set(key, dm);
+          sentAt.set(key, h.sim.now);
+          h.path.submit(c, dm, u);
+        },
+        isClientAlive: (c: number) => h.path.isClientAlive(c),
+      };
+      const d = new WorkloadDriver(
+        h.sim,
+        {
+          arrivals: {
+            process: 'closed-loop',
+            users: 8,
+            thinkTime: exponential(0.05),
+            rampUp: 0.1,
+          },
+          serviceTime: exponential(0.02),
+          clientCount: 5,
+        },
+        streams(4),
+        target,
+      );
+      h.path.setListener({
+        requestEnded: (u) => {
+          endedAt.set(`${u}/${count[u]}`, h.sim.now);
+          count[u] = (count[u] as number) + 1;
+          d.requestEnded(u);
+        },
+      });
+      h.sim.run(20);
+      // Think time after request n = when request n + 1 was sent - when request n ended.
+      const think = new Map<string, number>();
+      for (const [key, end] of endedAt) {
+        const [u, n] = key.split('/').map(Number) as [number, number];
+        const next = sentAt.get(`${u}/${n + 1}`);
+        if (next !== undefined) think.set(key, next - end);
+      }
+      return { demand, think };
+    };
+    const slow = run(1);
+    const fast = run(3);
+    let compared = 0;
+    for (const [key, dm] of slow.demand) {
+      if (!fast.demand.has(key)) continue;
+      expect(fast.demand.get(key)).toBe(dm);
+      compared++;
+    }
+    for (const [key, z] of slow.think) {
+      const other = fast.think.get(key);
+      if (other === undefined) continue;
+      expect(other).toBeCloseTo(z, 9);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(1000);
+    // The runs did differ: the fast one got further.
+    expect(fast.demand.size).toBeGreaterThan(slow.demand.size * 1.2);
+  });
+
   it('open loop: same seed -> same arrivals, clients and demands whatever the balancer does', () => {
     const run = (queueLimit: number) => {
       const h = harness({
