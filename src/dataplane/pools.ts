@@ -121,6 +121,8 @@ export class TryPool extends SlotPool {
   arrivedAt = new Float64Array(this.capacity);
   /** Service demand in seconds, drawn at arrival (kept across retries). */
   demand = new Float64Array(this.capacity);
+  /** Ordinal of the user request among the path's arrivals (kept across retries): a draw key. */
+  req = new Float64Array(this.capacity);
   /** Client index. */
   client = new Int32Array(this.capacity);
   /** Closed-loop user, or -1. */

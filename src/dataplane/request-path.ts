@@ -66,9 +66,9 @@ export interface RequestPathDeps {
   readonly drain: DrainNotifier;
   readonly nodeCount: number;
   readonly clients: ClientTable;
-  /** Named streams of the run (RandomSource.stream): uses `external-lb`, `retries`, `nginx`. */
+  /** Named streams of the run (RandomSource.stream): uses `external-lb`, `nginx`. */
   readonly stream: (name: string) => Rng;
-  /** Keyed streams of the run (RandomSource.keyedStream): uses `conn-lifetime`. */
+  /** Keyed streams of the run (RandomSource.keyedStream): uses `conn-lifetime`, `retries`. */
   readonly keyedStream: (name: string) => KeyedStream;
   readonly options: RequestPathOptions;
   readonly pod: PodServerOptions;
@@ -120,7 +120,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private readonly balancers: readonly L4Balancer[];
   private listener: RequestEndListener | undefined;
   private readonly lbRng: Rng;
-  private readonly retryRng: Rng;
+  /** Retry backoff jitter, keyed by (user request, retry number). */
+  private readonly retryRng: KeyedStream;
   /** Lifetime jitter keyed by (client, ordinal of its connection): the same in every balancer's run. */
   private readonly lifetimeRng: KeyedStream;
   /** Connections each client has established so far (the lifetime key's ordinal). */
@@ -216,7 +217,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       );
     }
     this.lbRng = deps.stream('external-lb');
-    this.retryRng = deps.stream('retries');
+    this.retryRng = deps.keyedStream('retries');
     this.lifetimeRng = deps.keyedStream('conn-lifetime');
     this.connsEstablished = new Float64Array(deps.clients.count);
     const o = this.o;
@@ -368,6 +369,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const r = t.alloc();
     t.arrivedAt[r] = now;
     t.demand[r] = demand;
+    t.req[r] = this.arrivals - 1;
     t.client[r] = client;
     t.user[r] = user;
     t.tryNo[r] = 0;
@@ -695,15 +697,17 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       bump(this.attemptErrors, kind * NC + cause);
       this.recorder.attemptFailed(now, kind, cause);
       const r2 = t.alloc();
+      const req = t.req[r] as number;
       t.arrivedAt[r2] = t.arrivedAt[r] as number;
       t.demand[r2] = t.demand[r] as number;
+      t.req[r2] = req;
       t.client[r2] = client;
       t.user[r2] = t.user[r] as number;
       t.tryNo[r2] = tryNo + 1;
       t.clientHeld[r2] = 1;
       t.stage[r2] = Stage.backoff;
       this.releaseClient(r);
-      this.sim.schedule(this.backoff(tryNo), this.kRetry, tag(r2, t.cgen[r2] as number));
+      this.sim.schedule(this.backoff(tryNo, req), this.kRetry, tag(r2, t.cgen[r2] as number));
       return;
     }
     this.failed++;
@@ -714,11 +718,15 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     if (user >= 0 && this.listener) this.listener.requestEnded(user, client);
   }
 
-  /** Backoff before retry k (0-based): min(max, initial * multiplier^k), partly jittered. */
-  private backoff(k: number): number {
+  /**
+   * Backoff before retry k (0-based) of user request `req`: min(max, initial * multiplier^k),
+   * partly jittered, the jitter keyed by (request, k) so that a request retried under two
+   * balancers waits the same (common random numbers).
+   */
+  private backoff(k: number, req: number): number {
     const b = this.o.retries.backoff;
     const d = Math.min(b.max, b.initial * b.multiplier ** k);
-    return b.jitter > 0 ? d * (1 - b.jitter + b.jitter * this.retryRng.next()) : d;
+    return b.jitter > 0 ? d * (1 - b.jitter + b.jitter * this.retryRng.rngFor(req, k).next()) : d;
   }
 
   /** The client side lets go of a record; it is freed unless a pod still holds it. */
@@ -1373,6 +1381,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     t.client[x] = t.client[a] as number;
     t.arrivedAt[x] = t.arrivedAt[a] as number;
     t.demand[x] = t.demand[a] as number;
+    t.req[x] = t.req[a] as number;
     t.worker[x] = t.worker[a] as number;
     t.peer[x] = peer;
     t.cfg[x] = this.ngxConfig;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCause, ErrorKind } from '../../src/dataplane/types.js';
+import { RandomSource } from '../../src/engine/index.js';
 import { harness, podIp, watchConservation } from './fakes.js';
 
 /**
@@ -280,6 +281,30 @@ describe('request path: client retries', () => {
     // Backoff 25 ms, 50 ms, 100 ms (initial x 2^k, cap 250 ms).
     expect(h.rec.failures[0]?.at).toBeCloseTo(0.175, 12);
     h.path.checkConservation();
+  });
+
+  it('backoff jitter is keyed by (user request, retry number): common random numbers', () => {
+    // Requests 0..4 arrive at 0..4 s on a dead table: 3 retries each. Retry k of request i
+    // waits 25 ms x 2^k x (1 - j + j u), u the first draw of keyed stream `retries` at (i, k):
+    // it does not depend on what else failed or retried before, which differs by balancer.
+    const j = 0.5;
+    const h = harness({
+      seed: 7,
+      path: { network: { rtt: 0 }, retries: { count: 3, backoff: { jitter: j } } },
+    });
+    h.program([]);
+    const k = h.sim.register('send', () => h.path.submit(0, 0.01));
+    for (let i = 0; i < 5; i++) h.sim.schedule(i, k, i);
+    h.sim.run(10);
+    const keyed = new RandomSource(7).keyedStream('retries');
+    const expected = [0, 1, 2, 3, 4].map((i) => {
+      let t = i;
+      for (let r = 0; r < 3; r++) t += 0.025 * 2 ** r * (1 - j + j * keyed.rngFor(i, r).next());
+      return t;
+    });
+    const at = h.rec.failures.map((f) => f.at);
+    expect(at).toHaveLength(5);
+    for (const [i, t] of at.entries()) expect(t).toBeCloseTo(expected[i] as number, 12);
   });
 
   it('kinds not listed in retries.on are not retried', () => {
