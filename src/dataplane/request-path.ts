@@ -66,9 +66,12 @@ export interface RequestPathDeps {
   readonly drain: DrainNotifier;
   readonly nodeCount: number;
   readonly clients: ClientTable;
-  /** Named streams of the run (RandomSource.stream): uses `external-lb`, `nginx`. */
+  /** Named streams of the run (RandomSource.stream): uses `nginx` (workers of pooled clients). */
   readonly stream: (name: string) => Rng;
-  /** Keyed streams of the run (RandomSource.keyedStream): uses `conn-lifetime`, `retries`. */
+  /**
+   * Keyed streams of the run (RandomSource.keyedStream): uses `conn-lifetime`, `retries`,
+   * `external-lb`, `nginx:connection-worker`.
+   */
   readonly keyedStream: (name: string) => KeyedStream;
   readonly options: RequestPathOptions;
   readonly pod: PodServerOptions;
@@ -119,7 +122,10 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   private readonly o: RequestPathOptions;
   private readonly balancers: readonly L4Balancer[];
   private listener: RequestEndListener | undefined;
-  private readonly lbRng: Rng;
+  /** External LB's choice of node per connection, keyed by (client, dial ordinal). */
+  private readonly lbRng: KeyedStream;
+  /** Connections each client has dialled (the external LB key's ordinal). */
+  private readonly clDials: Float64Array;
   /** Retry backoff jitter, keyed by (user request, retry number). */
   private readonly retryRng: KeyedStream;
   /** Lifetime jitter keyed by (client, ordinal of its connection): the same in every balancer's run. */
@@ -169,6 +175,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
   /** Reloads so far: peer indices of tries picked under an older configuration are stale. */
   private ngxConfig = 0;
   private readonly ngxRng: Rng | null;
+  /** Nginx worker of a per-request connection, keyed by (user request, client try). */
+  private readonly ngxWorkerRng: KeyedStream | null;
   private ngxStarted = false;
   private readonly ngxNextError: boolean;
   private readonly ngxNextTimeout: boolean;
@@ -216,7 +224,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
         `RequestPath: expected one balancer per node (${deps.nodeCount}), got ${deps.balancers.length}`,
       );
     }
-    this.lbRng = deps.stream('external-lb');
+    this.lbRng = deps.keyedStream('external-lb');
     this.retryRng = deps.keyedStream('retries');
     this.lifetimeRng = deps.keyedStream('conn-lifetime');
     this.connsEstablished = new Float64Array(deps.clients.count);
@@ -252,6 +260,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     this.clAvail = new Int32Array(nc).fill(-1);
     this.clStall = new Uint8Array(nc);
     this.clWorker = new Int32Array(nc);
+    this.clDials = new Float64Array(nc);
 
     const mode = o.connections.mode;
     this.perRequest = mode === 'per-request';
@@ -322,6 +331,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
         );
       }
       this.ngxRng = deps.stream('nginx');
+      this.ngxWorkerRng = deps.keyedStream('nginx:connection-worker');
       this.ngxNextError = no.nextUpstream.includes('error');
       this.ngxNextTimeout = no.nextUpstream.includes('timeout');
       this.ngxNext503 = no.nextUpstream.includes('http_503');
@@ -348,6 +358,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
       );
     } else {
       this.ngxRng = null;
+      this.ngxWorkerRng = null;
       this.ngxNextError = false;
       this.ngxNextTimeout = false;
       this.ngxNext503 = false;
@@ -950,7 +961,11 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     let node = this.clNode[c] as number;
     let extDelay = 0;
     if (node === -1) {
-      node = (this.externalLb as ExternalLb).pick(this.lbRng);
+      // Keyed by (client, its dial ordinal): the k-th connection of a client enters through the
+      // same node under every balancer while the LB's healthy set is the same.
+      const dials = this.clDials[c] as number;
+      this.clDials[c] = dials + 1;
+      node = (this.externalLb as ExternalLb).pick(this.lbRng.rngFor(c, dials));
       extDelay = this.halfExt;
     }
     if (this.nodeDown[node] === 1) {
@@ -1342,7 +1357,11 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     const no = (this.ngx as NginxDeps).options;
     // A connection is handled by one worker: per-request connections land on a random one.
     t.worker[a] = this.perRequest
-      ? Math.floor((this.ngxRng as Rng).next() * no.workers)
+      ? Math.floor(
+          (this.ngxWorkerRng as KeyedStream)
+            .rngFor(t.req[a] as number, t.tryNo[a] as number)
+            .next() * no.workers,
+        )
       : (this.clWorker[t.client[a] as number] as number);
     t.mask[a] = 0;
     t.cfg[a] = this.ngxConfig;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCause, ErrorKind } from '../../src/dataplane/types.js';
+import { RandomSource } from '../../src/engine/index.js';
 import { harness, podIp, watchConservation } from './fakes.js';
 
 /** Nginx as a proxy hop with a static upstream list, against a fake round-robin picker. */
@@ -25,6 +26,29 @@ describe('nginx-static proxy hop', () => {
     );
     expect(h.pickers[0]?.failures).toBe(h.rec.nAttempts);
     expect(h.pickers[0]?.open).toBe(0); // every upstream connection closed again
+  });
+
+  it("a per-request connection's worker is keyed by (user request, try): common random numbers", () => {
+    // 4 workers, one picker each. Request i's connection lands on worker
+    // floor(4 u), u the first draw of keyed stream `nginx:connection-worker` at (i, 0).
+    const h = harness({
+      seed: 9,
+      nodes: 2,
+      nginx: { node: 0, workers: 4 },
+      path: { network: { rtt: 0 } },
+    });
+    h.cluster.addPod(1, podIp(1));
+    const k = h.sim.register('send', () => h.path.submit(0, 0.001));
+    for (let i = 0; i < 40; i++) h.sim.schedule(0.5 + i * 0.01, k, 0);
+    h.sim.run(2);
+    expect(h.rec.nCompleted).toBe(40);
+    const keyed = new RandomSource(9).keyedStream('nginx:connection-worker');
+    const expected = [0, 0, 0, 0];
+    for (let i = 0; i < 40; i++) {
+      const w = Math.floor(keyed.rngFor(i, 0).next() * 4);
+      expected[w] = (expected[w] as number) + 1;
+    }
+    expect(h.pickers.map((p) => p.successes)).toEqual(expected);
   });
 
   it('502 when all servers are down (no live upstreams after each failed once)', () => {

@@ -347,6 +347,37 @@ describe('request path: external clients through a NodePort', () => {
     h.path.checkConservation();
   });
 
+  it("the LB's node for a client's k-th connection is keyed by (client, k): common random numbers", () => {
+    // Two external clients, per-request connections, both nodes healthy: the entry node of
+    // client c's k-th dial is healthy[floor(u * 2)], u the first draw of keyed stream
+    // `external-lb` at (c, k), whatever other connections came before.
+    const clients = { count: 2, node: Int32Array.of(-1, -1), ip: Uint32Array.of(1, 2) };
+    const h = harness({ seed: 5, nodes: 2, clients, path: { network: { rtt: 0 } } });
+    const p = h.cluster.addPod(0, podIp(1));
+    h.program([p]);
+    // Which node each connection entered through, in the order they open.
+    const entered: number[] = [];
+    h.balancers.forEach((b, node) => {
+      const opened = b.connectionOpened.bind(b);
+      b.connectionOpened = (ip) => {
+        entered.push(node);
+        opened(ip);
+      };
+    });
+    const k = h.sim.register('send', (c) => h.path.submit(c, 0.001));
+    // Client 1 dials first at each instant, then client 0 (rtt 0: they open in that order).
+    for (let i = 0; i < 30; i++) for (const c of [1, 0]) h.sim.schedule(i * 0.05, k, c);
+    h.sim.run(2);
+    const keyed = new RandomSource(5).keyedStream('external-lb');
+    const expected: number[] = [];
+    for (let d = 0; d < 30; d++) {
+      for (const c of [1, 0]) expected.push(Math.floor(keyed.rngFor(c, d).next() * 2));
+    }
+    expect(entered).toEqual(expected);
+    expect(expected.filter((n) => n === 1).length).toBeGreaterThan(10); // both nodes used
+    h.path.checkConservation();
+  });
+
   it('Cluster policy: a failed ingress node costs connect timeouts until the LB takes it out', () => {
     const clients = {
       count: 2,
