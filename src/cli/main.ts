@@ -85,6 +85,17 @@ interface RunOpts {
   model?: string;
 }
 
+/**
+ * Resolves once Node has read the signals that arrived so far and run their listeners. Signals
+ * are read in the event loop's poll phase; a callback already past it (a worker's message, then
+ * synchronous work) must wait for the next one: one setImmediate runs in the same loop turn,
+ * before it, the second in the next turn, after it (tested with a signal sent during busy work).
+ */
+export async function pendingSignals(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
 /** The signal that interrupted the last `run`, if any (see interruptedBy()). */
 let signalled: keyof typeof EXIT_SIGNAL | undefined;
 
@@ -244,7 +255,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         });
         // Writing the CSVs is synchronous: a signal that came meanwhile is still queued. Let it
         // run before the handlers go, or Node would drop it.
-        await new Promise((resolve) => setImmediate(resolve));
+        await pendingSignals();
       } catch (err) {
         if (!(err instanceof BatchInterruptedError) || interruptedBy === undefined) throw err;
         io.err('lbsim: interrupted: no output written\n');

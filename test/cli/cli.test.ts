@@ -215,6 +215,31 @@ describe('bin/lbsim.js', () => {
     expect(bad.stderr).toMatch(/--jobs: expected an integer >= 1, got `x`/);
   });
 
+  it('pendingSignals() lets a signal that came during synchronous work reach its listener', () => {
+    // As at the end of a batch: a worker's message (an I/O callback), then the CSVs written
+    // synchronously while a signal arrives, then the listeners removed.
+    const main = pathToFileURL(path.join(root, 'dist', 'src', 'cli', 'main.js')).href;
+    const script = `
+      import { readFile } from 'node:fs';
+      import { pendingSignals } from '${main}';
+      let seen = false;
+      const h = () => { seen = true; };
+      process.on('SIGINT', h);
+      readFile(${JSON.stringify(EXAMPLE)}, async () => {
+        process.kill(process.pid, 'SIGINT');
+        const t = Date.now();
+        while (Date.now() - t < 200) {}
+        await pendingSignals();
+        process.off('SIGINT', h);
+        console.log(seen ? 'seen' : 'dropped');
+      });`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('seen');
+  });
+
   for (const [signal, code] of [
     ['SIGINT', 130],
     ['SIGTERM', 143],
