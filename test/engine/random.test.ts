@@ -355,21 +355,22 @@ describe('RandomSource keyed streams', () => {
         return sum;
       },
     };
-    /** Largest heap growth over 5 trials of 20,000 calls, after a warm-up for the JIT. */
+    /** Median heap growth over 7 trials of 20,000 calls, after a warm-up for the JIT. */
     const growth = (loop: (n: number) => number) => {
       let sink = loop(200_000);
-      let worst = Number.NEGATIVE_INFINITY;
-      for (let t = 0; t < 5; t++) {
+      const trials: number[] = [];
+      for (let t = 0; t < 7; t++) {
         const before = process.memoryUsage().heapUsed;
         sink += loop(20_000);
-        worst = Math.max(worst, process.memoryUsage().heapUsed - before);
+        trials.push(process.memoryUsage().heapUsed - before);
       }
       expect(sink).toBeGreaterThan(0);
-      return worst;
+      return trials.sort((a, b) => a - b)[3] as number;
     };
-    // Any allocation per call is >= 16 bytes, so 20,000 calls grow the heap by >= 320 KB; a
-    // young-generation collection during a trial hides the growth of that trial only, hence
-    // the largest growth of 5 trials.
+    // Any allocation per call is >= 16 bytes, so 20,000 calls grow the heap by >= 320 KB. The
+    // median of 7 trials ignores what one or two trials may see besides the loop: a
+    // young-generation collection (growth hidden), or V8 allocating for itself, e.g. a
+    // re-optimisation on a busy host (seen once in CI: 158 KB in one trial of the keyed loop).
     expect(growth(loops.allocating)).toBeGreaterThan(256 * 1024);
     expect(growth(loops.keyed)).toBeLessThan(64 * 1024);
   });
