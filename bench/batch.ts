@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { median } from 'simple-statistics';
 import { packageRoot } from '../src/output/run-info.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
 
@@ -39,12 +40,6 @@ export interface BatchRun {
   jobsWallSeconds: number;
   jobsCpuSeconds: number;
   jobs: number;
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /** Runs `lbsim run` once and reads back its run.json. */

@@ -2,6 +2,8 @@
  * The worker boundary: plain, structured-clone-safe types only. The main thread sends a
  * WorkerTask, the worker answers a WorkerResult; nothing else crosses.
  */
+import type { Simulation } from '../engine/simulation.js';
+import type { RecorderSummary } from '../metrics/recorder.js';
 import type { RowSink, TableName } from '../output/columns.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../scenario/types.js';
 
@@ -40,6 +42,18 @@ export interface JobSummary {
   readonly events: number;
   /** Simulated seconds run. */
   readonly simulatedSeconds: number;
+}
+
+/** A model's JobSummary from its finished recorder's summary and its engine. */
+export function jobSummary(s: RecorderSummary, sim: Simulation): JobSummary {
+  return {
+    arrivals: s.arrivals,
+    requests: s.requests,
+    completed: s.completed,
+    errors: s.failed,
+    events: sim.eventsProcessed,
+    simulatedSeconds: sim.now,
+  };
 }
 
 /**

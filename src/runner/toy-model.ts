@@ -17,7 +17,7 @@ import {
   writeSummaryRow,
 } from '../output/tables.js';
 import { runReporting } from './live-progress.js';
-import type { JobSpec, JobSummary, ProgressFn } from './protocol.js';
+import { type JobSpec, type JobSummary, jobSummary, type ProgressFn } from './protocol.js';
 
 const HTTP_503 = 6; // ErrorKind.http_503
 const OVERLOAD = 4; // ErrorCause.overload
@@ -105,12 +105,5 @@ export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn):
     });
   }
   writePodRows(sink, facts, recorder);
-  return {
-    arrivals: s.arrivals,
-    requests: s.requests,
-    completed: s.completed,
-    errors: s.failed,
-    events: sim.eventsProcessed,
-    simulatedSeconds: sim.now,
-  };
+  return jobSummary(s, sim);
 }

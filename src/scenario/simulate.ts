@@ -7,7 +7,7 @@ import { ipToString } from '../cluster/types.js';
 import type { RowSink } from '../output/columns.js';
 import { type PodFacts, writeErrorRows, writePodRows, writeSummaryRow } from '../output/tables.js';
 import { runReporting } from '../runner/live-progress.js';
-import type { JobSpec, JobSummary, ProgressFn } from '../runner/protocol.js';
+import { type JobSpec, type JobSummary, jobSummary, type ProgressFn } from '../runner/protocol.js';
 import { buildModel, type Model, nodeLabel } from './build.js';
 
 export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn): JobSummary {
@@ -30,14 +30,7 @@ export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn):
   writeSummaryRow(sink, job.seed, s);
   writeErrorRows(sink, recorder);
   writePodRows(sink, podFacts(model, config.duration), recorder);
-  return {
-    arrivals: s.arrivals,
-    requests: s.requests,
-    completed: s.completed,
-    errors: s.failed,
-    events: sim.eventsProcessed,
-    simulatedSeconds: sim.now,
-  };
+  return jobSummary(s, sim);
 }
 
 function* podFacts(model: Model, end: number): Iterable<PodFacts> {
