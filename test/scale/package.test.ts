@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './deploy.js';
 
-const EXAMPLE = path.join(ROOT, 'examples', 'two-choices.ts');
+const EXAMPLES = ['two-choices.ts', 'in-memory.ts'];
 
 /** Runs a command without blocking the test worker's event loop (vitest talks to it). */
 function run(
@@ -86,7 +86,8 @@ describe('the packed package', () => {
         .version,
     );
 
-    fs.copyFileSync(EXAMPLE, path.join(project, 'two-choices.ts'));
+    for (const f of EXAMPLES)
+      fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(project, f));
     fs.writeFileSync(
       path.join(project, 'tsconfig.json'),
       JSON.stringify({
@@ -101,7 +102,7 @@ describe('the packed package', () => {
           typeRoots: [path.join(ROOT, 'node_modules', '@types')],
           types: ['node'],
         },
-        files: ['two-choices.ts'],
+        files: EXAMPLES,
       }),
     );
     const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -124,4 +125,12 @@ describe('the packed package', () => {
     expect(summary.trim().split('\n')).toHaveLength(1 + 2 * 2); // 2 balancers x 2 replications
     fs.rmSync(dir, { recursive: true, force: true });
   }, 180_000);
+
+  it('docs/API.md shows the examples as they are tested', () => {
+    const doc = fs.readFileSync(path.join(ROOT, 'docs', 'API.md'), 'utf8');
+    for (const f of EXAMPLES) {
+      const code = fs.readFileSync(path.join(ROOT, 'examples', f), 'utf8');
+      expect(doc, f).toContain(`\`\`\`ts\n${code}\`\`\``);
+    }
+  });
 });
