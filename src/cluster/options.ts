@@ -3,7 +3,7 @@ import {
   type DistributionSpec,
   makeDistribution,
 } from '../engine/distributions.js';
-import type { IntOrPercent } from '../schema/units.js';
+import type { IntOrPercent } from '../fields/units.js';
 import type { IpReusePolicy } from './ip-allocator.js';
 
 /**

@@ -9,7 +9,7 @@ import {
   loadScenarioText,
   validateScenarioFiles,
 } from '../../src/scenario/load.js';
-import { DEFAULTS } from '../../src/scenario/schema.js';
+import { DEFAULTS } from '../../src/scenario/schema/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => path.join(here, 'fixtures', f);

@@ -10,8 +10,8 @@
  */
 import { z } from 'zod';
 import type { DistributionSpec } from '../../engine/distributions.js';
-import { duration, number } from '../../schema/fields.js';
-import { parseDuration } from '../../schema/units.js';
+import { duration, number } from '../../fields/fields.js';
+import { parseDuration } from '../../fields/units.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { parseInto } from './issues.js';
 import { readValuesFile } from './values-file.js';
