@@ -2,7 +2,7 @@ import {
   type Distribution,
   type DistributionSpec,
   makeDistribution,
-} from '../engine/distributions.js';
+} from '../engine/distributions/index.js';
 import type { IntOrPercent } from '../fields/units.js';
 import type { IpReusePolicy } from './ip-allocator.js';
 

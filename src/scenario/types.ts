@@ -18,7 +18,7 @@ import type {
   RetryOptions,
 } from '../dataplane/path-options.js';
 import type { ResolvedSyncCostOptions } from '../dataplane/sync-cost.js';
-import type { DistributionSpec } from '../engine/distributions.js';
+import type { DistributionSpec } from '../engine/distributions/index.js';
 import type { IntOrPercent } from '../fields/units.js';
 import type { ArrivalSpec } from '../workload/arrivals.js';
 import type { ClientPlacementOptions } from '../workload/clients.js';
@@ -31,7 +31,7 @@ import type { ClientPlacementOptions } from '../workload/clients.js';
 
 export type { IpReusePolicy } from '../cluster/ip-allocator.js';
 export type { RetryableErrorKind } from '../dataplane/path-options.js';
-export type { DistributionSpec } from '../engine/distributions.js';
+export type { DistributionSpec } from '../engine/distributions/index.js';
 export type { IntOrPercent } from '../fields/units.js';
 
 export interface ResolvedOutput {

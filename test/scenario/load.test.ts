@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { ScenarioError } from '../../src/scenario/errors.js';
 import {
   listShippedScenarios,

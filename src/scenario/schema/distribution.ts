@@ -9,7 +9,7 @@
  * Output: a DistributionSpec in seconds, for makeDistribution.
  */
 import { z } from 'zod';
-import type { DistributionSpec } from '../../engine/distributions.js';
+import type { DistributionSpec } from '../../engine/distributions/index.js';
 import { duration, number } from '../../fields/fields.js';
 import { parseDuration } from '../../fields/units.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
