@@ -22,7 +22,7 @@ import {
   nines,
   type Point,
   t975,
-} from '../../src/report/charts.js';
+} from '../../src/report/charts/index.js';
 import { CsvParser, parseCsv } from '../../src/report/csv.js';
 import { writeReport } from '../../src/report/index.js';
 import { findScenarioFolders, loadScenario, sweepKeys } from '../../src/report/load.js';
