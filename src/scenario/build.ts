@@ -13,7 +13,6 @@
  */
 import { Churn, type ChurnSpec } from '../cluster/churn.js';
 import { Cluster } from '../cluster/cluster.js';
-import type { EndpointChange } from '../cluster/endpoint-state.js';
 import { resolveClusterOptions } from '../cluster/options.js';
 import {
   ipToString,
@@ -21,6 +20,7 @@ import {
   type PodId,
   type PodLifecycleObserver,
 } from '../cluster/types.js';
+import type { EndpointChange } from '../control-plane/endpoint-state.js';
 import {
   EndpointSliceController,
   resolveEndpointSliceControllerOptions,
