@@ -31,13 +31,13 @@ export {
 } from './runner/library.js';
 export { mergeShards } from './runner/merge.js';
 export type { JobSpec, JobSummary, ProgressFn, WorkerResult } from './runner/protocol.js';
+export { simulateJob } from './runner/simulate.js';
 export { formatProblem, ScenarioError, type ScenarioProblem } from './scenario/errors.js';
 export {
   type LoadOptions,
   loadScenarioFile as loadScenario,
   loadScenarioText,
 } from './scenario/load.js';
-export { simulateJob } from './scenario/simulate.js';
 export type {
   ResolvedScenario,
   ScenarioConfig,

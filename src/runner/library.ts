@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type RowSink, TABLES, type TableName } from '../output/columns.js';
 import { packageRoot } from '../output/run-info.js';
-import { simulateJob } from '../scenario/simulate.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import { type BatchResult, type JobExecutor, runBatch } from './batch.js';
 import { executeJob } from './execute.js';
@@ -15,6 +14,7 @@ import { planJobs } from './jobs.js';
 import { loadModel } from './model.js';
 import { createWorkerPool } from './pool.js';
 import type { JobSpec, WorkerResult } from './protocol.js';
+import { simulateJob } from './simulate.js';
 
 /** Options of runScenarios. */
 export interface RunScenariosOptions {
