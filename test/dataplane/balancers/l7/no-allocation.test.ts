@@ -41,7 +41,6 @@ describe('L7 hot calls allocate nothing', () => {
   const linkerd = new LinkerdPeakEwma(list, 0);
   const envoyRr = new EnvoyRoundRobin(rng);
   const lr = new EnvoyLeastRequest();
-  const hosts = Int32Array.from({ length: 16 }, (_, i) => i);
   const active = new Int32Array(16);
   const od = new OutlierDetector(list);
   const hostSet = new EnvoyHostSet(50);
