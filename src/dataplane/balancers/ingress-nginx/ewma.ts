@@ -99,6 +99,22 @@ export class IngressNginxEwma {
     this.touched = touched;
   }
 
+  /**
+   * Metric: max - min of the peers' scores at `now` (seconds), 0 with fewer than two peers.
+   * How far apart the balancer believes its peers are (timeseries `ewma_spread_ms`).
+   */
+  spread(now: number): number {
+    if (this.size < 2) return 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.size; i++) {
+      const v = this.score(i, now);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return hi - lo;
+  }
+
   /** Stored (undecayed) EWMA of peer i, for metrics and tests. */
   stored(i: number): number {
     return this.ewma[i] as number;

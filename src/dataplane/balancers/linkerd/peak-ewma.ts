@@ -116,6 +116,25 @@ export class LinkerdPeakEwma {
     this.update(i, now, rtt);
   }
 
+  /** The estimate of i decayed to `now`, without storing it (metrics; `load` stores). */
+  peek(i: number, now: number): number {
+    const elapsed = now - (this.updated[i] as number);
+    return (this.rtt[i] as number) * Math.exp(-Math.max(elapsed, 0) / this.decay);
+  }
+
+  /** Metric: max - min of the endpoints' decayed estimates at `now` (seconds). */
+  spread(now: number): number {
+    if (this.size < 2) return 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < this.size; i++) {
+      const v = this.peek(i, now);
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return hi - lo;
+  }
+
   /** Current estimate of i without decaying it (metrics, tests). */
   estimate(i: number): number {
     return this.rtt[i] as number;

@@ -98,3 +98,13 @@ describe('ingress-nginx sync path', () => {
     expect(nextWorkerPoll(0, 0.3)).toBeCloseTo(1.3, 12); // first timer.every tick
   });
 });
+
+describe('ingress-nginx ewma spread metric', () => {
+  it('max - min of the scores at now', () => {
+    const b = new IngressNginxEwma(ips(3));
+    b.afterBalance(0, 0, 0.3);
+    b.afterBalance(1, 0, 0.1);
+    expect(b.spread(0)).toBeCloseTo(0.3, 15); // peer 2 unmeasured scores 0
+    expect(b.spread(10)).toBeCloseTo(0.3 * Math.exp(-1), 14);
+  });
+});

@@ -50,3 +50,15 @@ describe('Linkerd peak EWMA x (pending + 1)', () => {
     expect(b.estimate(1)).toBe(0.03);
   });
 });
+
+describe('EWMA spread metrics', () => {
+  it('Linkerd: max - min of the decayed estimates, without storing', () => {
+    const b = new LinkerdPeakEwma(ips(3), 0);
+    b.requestStarted(2);
+    b.requestEnded(2, 0, 0.5); // peak 0.5 at t = 0; others 0.03 at t = 0
+    expect(b.spread(0)).toBeCloseTo(0.47, 15);
+    expect(b.spread(10)).toBeCloseTo(0.47 * Math.exp(-1), 14);
+    expect(b.estimate(2)).toBe(0.5); // peek does not store
+    expect(new LinkerdPeakEwma(ips(1), 0).spread(0)).toBe(0);
+  });
+});
