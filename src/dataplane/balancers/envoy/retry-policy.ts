@@ -74,20 +74,4 @@ export class EnvoyRetryPolicy {
     const ceiling = Math.min((2 ** n - 1) * o.baseInterval, o.maxInterval);
     return rng.next() * ceiling;
   }
-
-  /**
-   * previous_hosts: calls `pickOnce()` until it returns a host not in `tried` (bit h & 31) or
-   * hostSelectionRetryMaxAttempts re-picks are spent; returns the last pick
-   * (ZoneAwareLoadBalancerBase::chooseHost). The first try passes tried = 0. Pass a function
-   * made once per hop (a bound method), never a closure per request.
-   */
-  pickAvoiding(pickOnce: () => number, tried: number): number {
-    let h = pickOnce();
-    if (tried === 0) return h;
-    for (let k = 0; k < this.options.hostSelectionRetryMaxAttempts; k++) {
-      if (h < 0 || (tried & (1 << (h & 31))) === 0) return h;
-      h = pickOnce();
-    }
-    return h;
-  }
 }

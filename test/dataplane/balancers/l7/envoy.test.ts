@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EnvoyCluster } from '../../../../src/dataplane/balancers/envoy/cluster.js';
 import { EnvoyHostSet } from '../../../../src/dataplane/balancers/envoy/host-set.js';
 import { EnvoyLeastRequest } from '../../../../src/dataplane/balancers/envoy/least-request.js';
 import {
@@ -206,19 +207,66 @@ describe("Istio's default retry policy", () => {
     expect(p.backoff(2, scripted(0.5))).toBeCloseTo(0.0375, 15);
     expect(p.backoff(5, scripted(0.999))).toBeLessThan(0.25);
   });
+});
 
-  it('previous_hosts: re-picks up to 5 times to avoid tried hosts, then takes the last', () => {
-    const seq = [1, 1, 2];
-    let k = 0;
-    const pickOnce = () => seq[k++ % seq.length] as number;
-    expect(p.pickAvoiding(pickOnce, 1 << 1)).toBe(2);
-    k = 0;
-    let calls = 0;
-    const always1 = () => {
-      calls++;
-      return 1;
-    };
-    expect(p.pickAvoiding(always1, 1 << 1)).toBe(1);
-    expect(calls).toBe(6);
+describe('EnvoyCluster: one proxy, its detector and per-worker load balancers', () => {
+  const base = {
+    lbPolicy: 'round_robin' as const,
+    concurrency: 2,
+    leastRequest: { choiceCount: 2, activeRequestBias: undefined, fullScan: false },
+    healthyPanicThreshold: 50,
+    hostSelectionRetryMaxAttempts: 5,
+  };
+  const od = { ...OUTLIER_DETECTION_DEFAULTS, maxEjectionPercent: 100 };
+
+  it('workers keep their own rr position; an ejected host is skipped by all of them', () => {
+    const c = new EnvoyCluster(ips(4), { ...base, outlierDetection: od }, scripted(0, 0.5));
+    // worker 0 starts at index 0, worker 1 at 2^30 (= 0 mod 4 as well): [0 1 2 3 ...]
+    expect([
+      c.pick(0, 0, scripted(0)),
+      c.pick(0, 0, scripted(0)),
+      c.pick(1, 0, scripted(0)),
+    ]).toEqual([0, 1, 0]);
+    for (let k = 0; k < 5; k++) c.requestEnded(2, true, 1);
+    expect(c.ejectedHosts).toBe(1);
+    const seen = new Set<number>();
+    for (let k = 0; k < 12; k++) seen.add(c.pick(k & 1, 0, scripted(0)));
+    expect([...seen].sort()).toEqual([0, 1, 3]);
+  });
+
+  it('panic below the threshold: all hosts again', () => {
+    const c = new EnvoyCluster(ips(4), { ...base, outlierDetection: od }, scripted(0));
+    for (const h of [0, 1, 2]) for (let k = 0; k < 5; k++) c.requestEnded(h, true, 1);
+    expect(c.ejectedHosts).toBe(3);
+    const seen = new Set<number>();
+    for (let k = 0; k < 8; k++) seen.add(c.pick(0, 0, scripted(0)));
+    expect(seen.size).toBe(4);
+    expect(c.inPanic(0)).toBe(true);
+  });
+
+  it('previous_hosts skips hosts the request already tried', () => {
+    const c = new EnvoyCluster(
+      ips(3),
+      { ...base, concurrency: 1, outlierDetection: undefined },
+      scripted(0),
+    );
+    expect(c.pick(0, 0, scripted(0))).toBe(0);
+    expect(c.pick(0, 1 << 1, scripted(0))).toBe(2); // next would be 1: tried, re-pick
+  });
+
+  it('least_request counts active requests proxy-wide; EDS updates keep them', () => {
+    const list = ips(2);
+    const c = new EnvoyCluster(
+      list,
+      { ...base, lbPolicy: 'least_request', outlierDetection: undefined },
+      scripted(0),
+    );
+    c.requestStarted(0);
+    c.requestStarted(0);
+    // samples host 0 then host 1 (u = 0.2, 0.7): 1 has fewer active requests
+    expect(c.pick(1, 0, scripted(0.2, 0.7))).toBe(1);
+    c.setEndpoints(Uint32Array.from([list[0] as number, ...ips(1, 60)]));
+    expect(c.active[0]).toBe(2);
+    expect(c.active[1]).toBe(0);
   });
 });
