@@ -1,4 +1,4 @@
-import type { EndpointFeed, EndpointSnapshot } from '../../cluster/endpoint-state.js';
+import type { EndpointFeed, EndpointSnapshot } from '../../control-plane/endpoint-state.js';
 import type { Distribution } from '../../engine/distributions/index.js';
 import type { KeyedStream, Rng } from '../../engine/index.js';
 import { MaglevTable } from '../balancers/cilium/maglev.js';

@@ -1,4 +1,7 @@
-import type { EndpointFeed, EndpointSnapshot } from '../../../../src/cluster/endpoint-state.js';
+import type {
+  EndpointFeed,
+  EndpointSnapshot,
+} from '../../../../src/control-plane/endpoint-state.js';
 import type { Distribution } from '../../../../src/engine/distributions/index.js';
 import type { KeyedStream, Rng, Simulation } from '../../../../src/engine/index.js';
 
