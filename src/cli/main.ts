@@ -12,7 +12,7 @@ import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
 import { writeReport } from '../report/index.js';
 import { BatchInterruptedError, runBatch } from '../runner/batch.js';
-import { parseShard, planJobs } from '../runner/jobs.js';
+import { parseShard, planJobs, resolveAutoShard } from '../runner/jobs.js';
 import { LiveProgress } from '../runner/live-progress.js';
 import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
@@ -65,7 +65,8 @@ function list(value: string): string[] {
   return items;
 }
 
-function shardArg(value: string): { index: number; count: number } {
+function shardArg(value: string): { index: number; count: number } | 'auto' {
+  if (value.trim() === 'auto') return 'auto';
   try {
     return parseShard(value);
   } catch (err) {
@@ -81,7 +82,8 @@ interface RunOpts {
   set: string[];
   balancers?: string[];
   quiet?: boolean;
-  shard?: { index: number; count: number };
+  shard?: { index: number; count: number } | 'auto';
+  shards?: number;
   model?: string;
 }
 
@@ -149,10 +151,30 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
     .option('--balancers <a,b>', 'run only these balancers (labels or names)', list)
-    .option('--shard <i/n>', 'run only shard i of n of the job list (0-based)', shardArg)
+    .option(
+      '--shard <i/n|auto>',
+      'run only shard i of n of the job list (0-based); auto: i from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), n from --shards or LBSIM_SHARDS',
+      shardArg,
+    )
+    .option('--shards <n>', 'number of shards of --shard auto', positiveInt('--shards'))
     .option('-q, --quiet', 'no progress and no comparison table')
     .addOption(new Option('--model <url>', 'module exporting simulateJob (testing)').hideHelp())
     .action(async (files: string[], opts: RunOpts) => {
+      let shard: { index: number; count: number } | undefined;
+      if (opts.shard === 'auto') {
+        try {
+          shard = resolveAutoShard(process.env, opts.shards);
+        } catch (err) {
+          program.error((err as Error).message, { exitCode: EXIT_USAGE });
+        }
+      } else {
+        if (opts.shards !== undefined) {
+          program.error('--shards N goes with --shard auto (--shard i/n gives the count itself)', {
+            exitCode: EXIT_USAGE,
+          });
+        }
+        shard = opts.shard;
+      }
       const overrides: ScenarioOverrides = {
         set: opts.set,
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
@@ -193,7 +215,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       }
       const plan = planJobs(scenarios, {
         ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
-        ...(opts.shard === undefined ? {} : { shard: opts.shard }),
+        ...(shard === undefined ? {} : { shard }),
       });
       const total = plan.reduce((n, p) => n + p.jobs.length, 0);
       const threads = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), total));
@@ -250,7 +272,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           stop: () => pool.close(),
           live,
           ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
-          ...(opts.shard === undefined ? {} : { shard: opts.shard }),
+          ...(shard === undefined ? {} : { shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
         });
         // Writing the CSVs is synchronous: a signal that came meanwhile is still queued. Let it

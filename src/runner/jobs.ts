@@ -102,3 +102,70 @@ export function parseShard(text: string): { index: number; count: number } {
   }
   return { index, count };
 }
+
+/**
+ * Environment variable holding the shard index under `--shard auto`: the one a Kubernetes
+ * Indexed Job sets in each pod (KEP-2214, `batch.kubernetes.io/job-completion-index` exposed
+ * through the downward API by the Job controller). Array jobs of other schedulers set it from
+ * their own variable (docs/SCALE.md).
+ */
+export const SHARD_INDEX_ENV = 'JOB_COMPLETION_INDEX';
+/** Environment variable giving the shard count under `--shard auto` when `--shards` is absent. */
+export const SHARD_COUNT_ENV = 'LBSIM_SHARDS';
+
+/** A whole number >= min written in decimal digits only (`07` allowed, `1e3`, `-1`, `` not). */
+function wholeNumber(text: string, min: number): number | undefined {
+  const t = text.trim();
+  if (!/^\d+$/.test(t)) return undefined;
+  const n = Number(t);
+  return Number.isSafeInteger(n) && n >= min ? n : undefined;
+}
+
+/**
+ * The shard of `--shard auto`: index from JOB_COMPLETION_INDEX, count from `--shards N`
+ * (`count`) or else LBSIM_SHARDS. Throws a message that says what is missing or wrong and what
+ * is expected, so a pod's log (or a terminal outside any Job) tells the user what to set.
+ */
+export function resolveAutoShard(
+  env: Readonly<Record<string, string | undefined>>,
+  count?: number,
+): { index: number; count: number } {
+  const indexText = env[SHARD_INDEX_ENV];
+  if (indexText === undefined || indexText.trim() === '') {
+    throw new Error(
+      `--shard auto: ${SHARD_INDEX_ENV} is not set; it takes the shard index from that variable, ` +
+        'which a Kubernetes Indexed Job sets in each pod (completionMode: Indexed). Outside a Job, ' +
+        `give --shard i/n, or set ${SHARD_INDEX_ENV} from your scheduler's array index ` +
+        `(e.g. ${SHARD_INDEX_ENV}=$SLURM_ARRAY_TASK_ID)`,
+    );
+  }
+  const index = wholeNumber(indexText, 0);
+  if (index === undefined) {
+    throw new Error(
+      `--shard auto: ${SHARD_INDEX_ENV}: expected an integer >= 0, got \`${indexText}\``,
+    );
+  }
+  let n = count;
+  if (n === undefined) {
+    const countText = env[SHARD_COUNT_ENV];
+    if (countText === undefined || countText.trim() === '') {
+      throw new Error(
+        `--shard auto: the number of shards is not given: pass --shards N or set ${SHARD_COUNT_ENV}=N ` +
+          "(N = the Job's spec.completions)",
+      );
+    }
+    n = wholeNumber(countText, 1);
+    if (n === undefined) {
+      throw new Error(
+        `--shard auto: ${SHARD_COUNT_ENV}: expected an integer >= 1, got \`${countText}\``,
+      );
+    }
+  }
+  if (index >= n) {
+    throw new Error(
+      `--shard auto: ${SHARD_INDEX_ENV}=${index} is not below the number of shards ${n} ` +
+        `(${count === undefined ? SHARD_COUNT_ENV : '--shards'}); the Job's completions and the shard count must agree`,
+    );
+  }
+  return { index, count: n };
+}
