@@ -61,13 +61,16 @@ const num = (s: string | undefined): number =>
 /**
  * Groups summary.csv rows by (scenario, variant, balancer) in order of first appearance and
  * computes, for each metric, the mean across replications with a 95% Student-t interval.
- * Swept columns are those between `variant` and `balancer` in the header.
+ * Swept columns are those between `variant` and `balancer` in the header (but `sweep_*`).
  */
 export function summarizeRows(
   header: readonly string[],
   rows: readonly Record<string, string>[],
 ): SummaryGroup[] {
-  const sweepKeys = header.slice(header.indexOf('variant') + 1, header.indexOf('balancer'));
+  // Values as written (labels); the numeric `sweep_*` copies (src/runner/sweep-columns.ts) are not shown.
+  const sweepKeys = header
+    .slice(header.indexOf('variant') + 1, header.indexOf('balancer'))
+    .filter((c) => !c.startsWith('sweep_'));
   const groups = new Map<string, Record<string, string>[]>();
   for (const r of rows) {
     const key = JSON.stringify([r.scenario, r.variant, r.balancer]);

@@ -8,6 +8,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { type PlanOptions, planJobs, type ScenarioJobs, sweepValue } from './jobs.js';
 import type { LiveProgress } from './live-progress.js';
 import { type JobSpec, partFileName, type WorkerResult, type WorkerTask } from './protocol.js';
+import { type SweepColumn, sweepNumber } from './sweep-columns.js';
 
 /** Runs one task somewhere (a worker thread, or in-process in tests). Never rejects. */
 export type JobExecutor = (task: WorkerTask) => Promise<WorkerResult>;
@@ -68,10 +69,18 @@ export interface BatchResult {
   readonly wallSeconds: number;
 }
 
-/** Header of `table` in a scenario's output: summary.csv gets the swept keys after `variant`. */
-export function tableHeader(table: TableName, sweepKeys: readonly string[]): string[] {
+/**
+ * Header of `table` in a scenario's output: after `variant`, summary.csv gets the swept keys
+ * (values as written), then every table the swept values as numbers (`sweep_*`, sweep-columns.ts).
+ */
+export function tableHeader(
+  table: TableName,
+  sweepKeys: readonly string[],
+  sweepCols: readonly SweepColumn[] = [],
+): string[] {
   const cols: string[] = [...TABLES[table]];
-  if (table === 'summary' && sweepKeys.length > 0) cols.splice(2, 0, ...sweepKeys);
+  const extra = [...(table === 'summary' ? sweepKeys : []), ...sweepCols.map((c) => c.column)];
+  if (extra.length > 0) cols.splice(2, 0, ...extra);
   return cols;
 }
 
@@ -82,10 +91,24 @@ function taskFor(
   model: string | undefined,
   live: WorkerTask['live'],
 ): WorkerTask {
-  const key: (string | number)[] = [job.scenario, job.variant, job.balancer.label, job.replication];
   const variant = plan.scenario.variants[job.variant];
   const sweep = plan.sweepKeys.map((k) => sweepValue(variant?.params[k]));
-  const summaryKey = [key[0], key[1], ...sweep, key[2], key[3]] as (string | number)[];
+  const nums = plan.sweepColumns.map((c) => sweepNumber(c, variant?.params[c.key]));
+  const key: (string | number)[] = [
+    job.scenario,
+    job.variant,
+    ...nums,
+    job.balancer.label,
+    job.replication,
+  ];
+  const summaryKey = [
+    job.scenario,
+    job.variant,
+    ...sweep,
+    ...nums,
+    job.balancer.label,
+    job.replication,
+  ];
   return {
     job,
     partDir,
@@ -223,7 +246,7 @@ function assemble(
   for (const table of Object.keys(TABLES) as TableName[]) {
     const out = new SyncTextWriter(path.join(dir, `${table}.csv`));
     try {
-      out.write(csvLine(tableHeader(table, plan.sweepKeys)));
+      out.write(csvLine(tableHeader(table, plan.sweepKeys, plan.sweepColumns)));
       for (const job of plan.jobs) {
         if (results.get(job.id)?.state !== 'completed') continue;
         const part = path.join(partDir, partFileName(job.id, table));

@@ -15,6 +15,7 @@ import { executeJob, PartSink } from '../../src/runner/execute.js';
 import { jobSeed, parseShard, planJobs } from '../../src/runner/jobs.js';
 import { createWorkerPool } from '../../src/runner/pool.js';
 import type { SimulateFn, WorkerTask } from '../../src/runner/protocol.js';
+import { sweepColumns } from '../../src/runner/sweep-columns.js';
 import { threadCpuSeconds } from '../../src/runner/thread-cpu.js';
 import { simulateJob } from '../../src/runner/toy-model.js';
 import { listFiles, tempDir, toyScenario } from './helpers.js';
@@ -77,6 +78,8 @@ describe('job list', () => {
   });
 });
 
+const RATE_COLUMN = sweepColumns({ 'workload.arrivals.rate': [100, 200] });
+
 describe('runBatch in-process', () => {
   it('writes every table with its header, sweep columns after variant, no temp files', async () => {
     const out = tempDir();
@@ -90,22 +93,30 @@ describe('runBatch in-process', () => {
     );
     for (const table of Object.keys(TABLES) as (keyof typeof TABLES)[]) {
       const header = fs.readFileSync(path.join(dir, `${table}.csv`), 'utf8').split('\n')[0];
-      expect(header).toBe(tableHeader(table, ['workload.arrivals.rate']).join(','));
+      expect(header).toBe(tableHeader(table, ['workload.arrivals.rate'], RATE_COLUMN).join(','));
+      // Every table carries the swept value as a number, after `variant`.
+      expect(header?.split(',').slice(0, 3)).toEqual(
+        table === 'summary'
+          ? ['scenario', 'variant', 'workload.arrivals.rate']
+          : ['scenario', 'variant', 'sweep_arrivals_rate_rps'],
+      );
     }
     const summary = fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
     expect(
-      summary[0]?.startsWith('scenario,variant,workload.arrivals.rate,balancer,replication,seed,'),
+      summary[0]?.startsWith(
+        'scenario,variant,workload.arrivals.rate,sweep_arrivals_rate_rps,balancer,replication,seed,',
+      ),
     ).toBe(true);
     // One row per job, in (variant, balancer, replication) order.
-    expect(summary.slice(1).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
-      'toy,0,100,iptables,0',
-      'toy,0,100,iptables,1',
-      'toy,0,100,ipvs-rr,0',
-      'toy,0,100,ipvs-rr,1',
-      'toy,1,200,iptables,0',
-      'toy,1,200,iptables,1',
-      'toy,1,200,ipvs-rr,0',
-      'toy,1,200,ipvs-rr,1',
+    expect(summary.slice(1).map((l) => l.split(',').slice(0, 6).join(','))).toEqual([
+      'toy,0,100,100,iptables,0',
+      'toy,0,100,100,iptables,1',
+      'toy,0,100,100,ipvs-rr,0',
+      'toy,0,100,100,ipvs-rr,1',
+      'toy,1,200,200,iptables,0',
+      'toy,1,200,200,iptables,1',
+      'toy,1,200,200,ipvs-rr,0',
+      'toy,1,200,200,ipvs-rr,1',
     ]);
     // timeseries: 20 windows per job.
     const ts = fs.readFileSync(path.join(dir, 'timeseries.csv'), 'utf8').trim().split('\n');
