@@ -1,7 +1,7 @@
 /**
  * The `lbsim` command line (commander). Argument parsing and printing only: the work is in
  * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed, 2 bad
- * input or usage.
+ * input or usage, 3 a threshold failed (`--fail-if`, `thresholds:`), 130/143 interrupted.
  */
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -9,7 +9,13 @@ import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
 import { outputFolderProblem } from '../output/files.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
-import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
+import {
+  findSummaryFiles,
+  formatSummaryTable,
+  lostWorkWarnings,
+  summarizeDir,
+} from '../output/summarize.js';
+import { checkThresholds, formatThresholdChecks, parseThresholds } from '../output/thresholds.js';
 import { writeReport } from '../report/index.js';
 import { BatchInterruptedError, runBatch } from '../runner/batch.js';
 import { parseShard, planJobs } from '../runner/jobs.js';
@@ -18,12 +24,16 @@ import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
 import { formatProblem } from '../scenario/errors.js';
 import { listShippedScenarios, validateScenarioFiles } from '../scenario/load.js';
+import { offeredLoadReport } from '../scenario/offered-load.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
+import type { Threshold } from '../schema/thresholds.js';
 import { createProgress, type Output } from './progress.js';
 
 export const EXIT_OK = 0;
 export const EXIT_SIMULATION_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** A `--fail-if` or scenario `thresholds:` condition held for some (variant, balancer). */
+export const EXIT_THRESHOLD = 3;
 /** Interrupted by a signal: 128 + its number, as shells report it (130 SIGINT, 143 SIGTERM). */
 export const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = {
   SIGINT: 130,
@@ -83,6 +93,7 @@ interface RunOpts {
   quiet?: boolean;
   shard?: { index: number; count: number };
   model?: string;
+  failIf: string[];
 }
 
 /**
@@ -148,8 +159,18 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       positiveInt('--replications'),
     )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
-    .option('--balancers <a,b>', 'run only these balancers (labels or names)', list)
+    .option(
+      '--balancers <a,b>',
+      "run these balancers instead of the scenario's list (its labels keep their options; any registered name runs with its defaults)",
+      list,
+    )
     .option('--shard <i/n>', 'run only shard i of n of the job list (0-based)', shardArg)
+    .option(
+      '--fail-if <condition>',
+      "exit 3 when `<summary column> <op> <number>` holds for a (variant, balancer)'s replication mean, e.g. 'error_rate > 0.1%' (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .option('-q, --quiet', 'no progress and no comparison table')
     .addOption(new Option('--model <url>', 'module exporting simulateJob (testing)').hideHelp())
     .action(async (files: string[], opts: RunOpts) => {
@@ -157,8 +178,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         set: opts.set,
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         ...(opts.replications === undefined ? {} : { replications: opts.replications }),
+        ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
       };
       const scenarios = load(files, overrides);
+      let failIf: Threshold[];
+      const ownThresholds = new Map<string, Threshold[]>();
+      try {
+        failIf = parseThresholds(opts.failIf);
+        for (const s of scenarios) ownThresholds.set(s.name, parseThresholds(s.thresholds));
+      } catch (err) {
+        return program.error(`--fail-if / thresholds: ${(err as Error).message}`, {
+          exitCode: EXIT_USAGE,
+        });
+      }
       const names = scenarios.map((s) => s.name);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) {
@@ -169,20 +201,6 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           },
         );
       }
-      if (opts.balancers !== undefined) {
-        const known = new Set(
-          scenarios.flatMap((s) =>
-            s.variants.flatMap((v) => v.scenario.balancers.flatMap((b) => [b.label, b.name])),
-          ),
-        );
-        const unknown = opts.balancers.filter((b) => !known.has(b));
-        if (unknown.length > 0) {
-          program.error(
-            `--balancers: ${unknown.join(', ')} not in the scenario(s); they have: ${[...known].sort().join(', ')}`,
-            { exitCode: EXIT_USAGE },
-          );
-        }
-      }
       // The output root and each scenario's folder in it (`--out` may hold a file named like a
       // scenario): checked before anything runs.
       for (const dir of [opts.out, ...names.map((n) => path.join(opts.out, n))]) {
@@ -192,10 +210,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         }
       }
       const plan = planJobs(scenarios, {
-        ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
         ...(opts.shard === undefined ? {} : { shard: opts.shard }),
       });
       const total = plan.reduce((n, p) => n + p.jobs.length, 0);
+      const offered = offeredLoadReport(scenarios);
+      if (!opts.quiet) for (const l of offered.lines) io.out(`offered load: ${l}\n`);
+      for (const w of offered.warnings) io.err(`warning: ${w}\n`);
       const threads = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), total));
       let pool: ReturnType<typeof createWorkerPool>;
       try {
@@ -249,7 +269,6 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           signal: abort.signal,
           stop: () => pool.close(),
           live,
-          ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
           ...(opts.shard === undefined ? {} : { shard: opts.shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
         });
@@ -276,9 +295,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         signalled = interruptedBy;
         return;
       }
-      if (!quiet) {
-        const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
-        if (groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
+      const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
+      if (!quiet && groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
+      for (const w of lostWorkWarnings(groups)) io.err(`warning: ${w}\n`);
+      if (failIf.length > 0 || [...ownThresholds.values()].some((t) => t.length > 0)) {
+        const checks = await checkThresholds(result.dirs, failIf, ownThresholds);
+        const failed = checks.filter((c) => c.failed).length;
+        io.out(`\nthresholds (replication means):\n${formatThresholdChecks(checks)}\n`);
+        if (failed > 0) {
+          io.err(
+            `${failed} of ${checks.length} threshold check(s) failed: exit ${EXIT_THRESHOLD}\n`,
+          );
+          setExit(EXIT_THRESHOLD);
+        }
       }
       io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
       if (result.failed > 0) {

@@ -61,7 +61,7 @@ describe('summarize', () => {
     expect(groups[0]?.p99Ms.halfWidth).toBeCloseTo((4.303 * 2) / Math.sqrt(3), 10);
     const table = formatSummaryTable(groups);
     expect(table.split('\n')[1]).toMatch(
-      /^s\s+rate=10\s+iptables\s+3\s+100 ± 0\s+1 ± 0\s+1 ± 0\s+12 ± 5\s+9 ± 0$/,
+      /^s\s+rate=10\s+iptables\s+3\s+100 ± 0\s+1 ± 0\s+1 ± 0\s+12 ± 5\s+9 ± 0\s+-\s+-$/,
     );
   });
 });
