@@ -7,14 +7,18 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
-import { outputFolderProblem } from '../output/files.js';
-import { lbsimVersion, packageRoot } from '../output/run-info.js';
+import { outputFolderProblem, writeFileAtomic } from '../output/files.js';
+import { type PairedComparison, pairedComparisons } from '../output/paired.js';
 import {
-  findSummaryFiles,
+  FORMATS,
+  type Format,
   formatSummaryTable,
-  lostWorkWarnings,
-  summarizeDir,
-} from '../output/summarize.js';
+  pairedTable,
+  render,
+  summaryTable,
+} from '../output/report-formats.js';
+import { lbsimVersion, packageRoot } from '../output/run-info.js';
+import { findSummaryFiles, lostWorkWarnings, readCsv, summarizeDir } from '../output/summarize.js';
 import { checkThresholds, formatThresholdChecks, parseThresholds } from '../output/thresholds.js';
 import { writeReport } from '../report/index.js';
 import { BatchInterruptedError, runBatch } from '../runner/batch.js';
@@ -201,6 +205,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           },
         );
       }
+      if (opts.out === '-') {
+        program.error(
+          '--out -: expected a folder (lbsim run writes six CSVs and run.json per scenario; `-`, stdout, cannot hold them)',
+          { exitCode: EXIT_USAGE },
+        );
+      }
       // The output root and each scenario's folder in it (`--out` may hold a file named like a
       // scenario): checked before anything runs.
       for (const dir of [opts.out, ...names.map((n) => path.join(opts.out, n))]) {
@@ -361,18 +371,45 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   program
     .command('summarize')
-    .description('compare balancers: requests, error rate, latency p50/p99/p999 with 95% CIs')
+    .description(
+      'compare balancers: requests, error rate, latency p50/p99/p999, offered and served rps with 95% CIs; --baseline for paired differences',
+    )
     .argument('<dir>', 'an output folder (of one scenario, or holding several)')
-    .action(async (dir: string) => {
-      if (findSummaryFiles(dir).length === 0) {
+    .option(
+      '--baseline <balancer>',
+      "each balancer's paired difference and ratio to this one (same seeds: common random numbers)",
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('-o, --out <file>', 'write to this file instead of stdout (`-`: stdout)')
+    .action(async (dir: string, o: { baseline?: string; format: Format; out?: string }) => {
+      const files = findSummaryFiles(dir);
+      if (files.length === 0) {
         program.error(
           `${dir}: no summary.csv found (expected DIR/summary.csv or DIR/<scenario>/summary.csv)`,
-          {
-            exitCode: EXIT_USAGE,
-          },
+          { exitCode: EXIT_USAGE },
         );
       }
-      io.out(`${formatSummaryTable(await summarizeDir(dir))}\n${CI_NOTE}\n`);
+      let text: string;
+      if (o.baseline === undefined) {
+        text = render(summaryTable(await summarizeDir(dir)), o.format);
+      } else {
+        const rows: PairedComparison[] = [];
+        try {
+          for (const f of files) {
+            const csv = await readCsv(f);
+            rows.push(...pairedComparisons(csv.header, csv.rows, o.baseline));
+          }
+        } catch (err) {
+          return program.error((err as Error).message, { exitCode: EXIT_USAGE });
+        }
+        text = render(pairedTable(rows), o.format);
+      }
+      if (o.format === 'table') text += `\n${o.baseline === undefined ? CI_NOTE : PAIRED_NOTE}`;
+      if (o.out === undefined || o.out === '-') io.out(`${text}\n`);
+      else {
+        writeFileAtomic(o.out, `${text}\n`);
+        io.out(`written to ${displayPath(path.resolve(o.out))}\n`);
+      }
     });
 
   program
@@ -421,6 +458,9 @@ function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
 }
+
+const PAIRED_NOTE =
+  'paired over replications with the same seed: mean of (balancer - baseline) and of their ratio, ± the 95% Student-t half-width; * the difference interval excludes 0';
 
 const CI_NOTE =
   'mean over replications; ± is the half-width of the 95% Student-t confidence interval (n >= 2)';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { confidenceInterval, studentTQuantile975 } from '../../src/metrics/stats.js';
-import { formatSummaryTable, summarizeRows } from '../../src/output/summarize.js';
+import { formatSummaryTable } from '../../src/output/report-formats.js';
+import { summarizeRows } from '../../src/output/summarize.js';
 
 describe('Student t confidence intervals', () => {
   it('matches a hand-computed example', () => {
