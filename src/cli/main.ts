@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
+import { disruptionLines } from '../output/disruptions.js';
 import { outputFolderProblem, writeFileAtomic } from '../output/files.js';
 import { type PairedComparison, pairedComparisons } from '../output/paired.js';
 import {
@@ -404,7 +405,13 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         }
         text = render(pairedTable(rows), o.format);
       }
-      if (o.format === 'table') text += `\n${o.baseline === undefined ? CI_NOTE : PAIRED_NOTE}`;
+      if (o.format === 'table') {
+        text += `\n${o.baseline === undefined ? CI_NOTE : PAIRED_NOTE}`;
+        const lines =
+          o.baseline === undefined ? await disruptionLines(files.map((f) => path.dirname(f))) : [];
+        if (lines.length > 0)
+          text += `\n\ndisruptions (mean over events, from disruptions.csv):\n${lines.join('\n')}`;
+      }
       if (o.out === undefined || o.out === '-') io.out(`${text}\n`);
       else {
         writeFileAtomic(o.out, `${text}\n`);

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JOB_KEY, TABLES, type TableName } from '../output/columns.js';
+import { warmupOf, writeDisruptions } from '../output/disruptions.js';
 import { SyncTextWriter, writeFileAtomic } from '../output/files.js';
 import { csvLine } from '../output/format.js';
 import { runMetadata } from '../output/run-info.js';
@@ -192,8 +193,9 @@ export async function runBatch(
     const wallSeconds = (Date.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStarted);
     const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
-    plans.forEach((plan, s) => {
+    for (const [s, plan] of plans.entries()) {
       assemble(plan, partDirs[s] as string, dirs[s] as string, byId);
+      await writeDisruptions(dirs[s] as string, warmupOf(plan.scenario));
       const meta = runMetadata({
         scenario: plan.scenario,
         jobs: plan.jobs.map((j) => jobRecord(j, byId.get(j.id))),
@@ -209,7 +211,7 @@ export async function runBatch(
         path.join(dirs[s] as string, 'run.json'),
         `${JSON.stringify(meta, null, 2)}\n`,
       );
-    });
+    }
     const failed = results.filter((r) => r.state === 'errored').length;
     const jobs = plans.flatMap((p) => p.jobs);
     abandoned = false;

@@ -116,6 +116,7 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
     expect(r.out).toMatch(/^example\s+0\s+iptables\s+2\s/m);
     const dir = path.join(out, 'example');
     expect(fs.readdirSync(dir).sort()).toEqual([
+      'disruptions.csv',
       'errors.csv',
       'events.csv',
       'pods.csv',

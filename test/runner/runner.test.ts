@@ -89,7 +89,11 @@ describe('runBatch in-process', () => {
     expect(r.jobs).toHaveLength(2 * 2 * 2);
     const dir = path.join(out, 'toy');
     expect(listFiles(out)).toEqual(
-      [...Object.keys(TABLES).map((t) => `toy/${t}.csv`), 'toy/run.json'].sort(),
+      [
+        ...Object.keys(TABLES).map((t) => `toy/${t}.csv`),
+        'toy/disruptions.csv',
+        'toy/run.json',
+      ].sort(),
     );
     for (const table of Object.keys(TABLES) as (keyof typeof TABLES)[]) {
       const header = fs.readFileSync(path.join(dir, `${table}.csv`), 'utf8').split('\n')[0];
@@ -307,7 +311,8 @@ describe('worker threads (built worker: run `npm run build` first)', () => {
       }
       outputs.push(files);
     }
-    expect(Object.keys(outputs[0] ?? {})).toHaveLength(6);
+    // The six tables and the derived disruptions.csv.
+    expect(Object.keys(outputs[0] ?? {})).toHaveLength(7);
     expect(outputs[1]).toEqual(outputs[0]);
     // And the same bytes as in-process execution.
     const out = tempDir();
@@ -350,7 +355,7 @@ describe('shards and merge', () => {
     expect(partial.missing.toy).toHaveLength(9); // the odd job ids of 0..17
     const r = await mergeShards(shards, merged);
     expect(r.missing.toy).toEqual([]);
-    for (const table of Object.keys(TABLES)) {
+    for (const table of [...Object.keys(TABLES), 'disruptions']) {
       expect(fs.readFileSync(path.join(merged, 'toy', `${table}.csv`), 'utf8')).toBe(
         fs.readFileSync(path.join(whole, 'toy', `${table}.csv`), 'utf8'),
       );
