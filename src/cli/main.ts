@@ -321,6 +321,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         }
       }
       io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
+      if (!quiet) {
+        const out = displayPath(path.resolve(opts.out));
+        io.out(
+          `charts: lbsim report ${out} (writes ${path.join(out, 'report.html')}); notebooks/run.sh ${out} (PNGs in ${path.join(out, 'figures')})\n`,
+        );
+      }
       if (result.failed > 0) {
         io.err(
           `${result.failed} of ${result.jobs.length} job(s) failed (see above and run.json)\n`,
