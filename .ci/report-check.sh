@@ -51,12 +51,16 @@ expected="$(attr data-charts-expected)"
 rendered="$(attr data-charts-rendered)"
 errors="$(attr data-chart-errors)"
 done_="$(attr data-charts-done)"
-echo "report-check.sh: $out: expected=${expected:-?} rendered=${rendered:-?} errors=${errors:-?} done=${done_:-?} ($(wc -c <"$out") bytes)"
+overflow="$(attr data-charts-overflow)"
+overlaps="$(attr data-tick-overlaps)"
+echo "report-check.sh: $out: expected=${expected:-?} rendered=${rendered:-?} errors=${errors:-?} overflow=${overflow:-?} tick-overlaps=${overlaps:-?} done=${done_:-?} ($(wc -c <"$out") bytes)"
 fail=''
 [ "$done_" = 1 ] || fail='the page script did not finish'
 [ -n "$expected" ] && [ "$expected" -gt 0 ] || fail="${fail:+$fail; }no charts expected: nothing was tested"
 [ "$rendered" = "$expected" ] || fail="${fail:+$fail; }rendered ${rendered:-none} of ${expected:-?} charts"
 [ "$errors" = 0 ] || fail="${fail:+$fail; }${errors:-?} chart error(s)"
+[ "$overflow" = 0 ] || fail="${fail:+$fail; }${overflow:-?} chart(s) wider than the page"
+[ "$overlaps" = 0 ] || fail="${fail:+$fail; }${overlaps:-?} overlapping tick label(s)"
 if [ -n "$fail" ]; then
   echo "report-check.sh: FAILED: $fail" >&2
   sed -n '/<pre id="chart-errors">/,/<\/pre>/p' "$dom" >&2

@@ -1,15 +1,26 @@
 /**
  * The `lbsim` command line (commander). Argument parsing and printing only: the work is in
  * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed, 2 bad
- * input or usage.
+ * input or usage, 3 a threshold failed (`--fail-if`, `thresholds:`), 130/143 interrupted.
  */
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions/index.js';
-import { outputFolderProblem } from '../output/files.js';
+import { disruptionLines } from '../output/disruptions.js';
+import { outputFolderProblem, writeFileAtomic } from '../output/files.js';
+import { type PairedComparison, pairedComparisons } from '../output/paired.js';
+import {
+  FORMATS,
+  type Format,
+  formatSummaryTable,
+  pairedTable,
+  render,
+  summaryTable,
+} from '../output/report-formats.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
-import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
+import { findSummaryFiles, lostWorkWarnings, readCsv, summarizeDir } from '../output/summarize.js';
+import { checkThresholds, formatThresholdChecks, parseThresholds } from '../output/thresholds.js';
 import { writeReport } from '../report/index.js';
 import { BatchInterruptedError, runBatch } from '../runner/batch.js';
 import { parseShard, planJobs, resolveAutoShard } from '../runner/jobs.js';
@@ -18,12 +29,16 @@ import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
 import { formatProblem } from '../scenario/errors.js';
 import { listShippedScenarios, validateScenarioFiles } from '../scenario/load.js';
+import { offeredLoadReport } from '../scenario/offered-load.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
+import type { Threshold } from '../fields/thresholds.js';
 import { createProgress, type Output } from './progress.js';
 
 export const EXIT_OK = 0;
 export const EXIT_SIMULATION_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** A `--fail-if` or scenario `thresholds:` condition held for some (variant, balancer). */
+export const EXIT_THRESHOLD = 3;
 /** Interrupted by a signal: 128 + its number, as shells report it (130 SIGINT, 143 SIGTERM). */
 export const EXIT_SIGNAL: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = {
   SIGINT: 130,
@@ -85,6 +100,7 @@ interface RunOpts {
   shard?: { index: number; count: number } | 'auto';
   shards?: number;
   model?: string;
+  failIf: string[];
 }
 
 /**
@@ -150,7 +166,17 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       positiveInt('--replications'),
     )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
-    .option('--balancers <a,b>', 'run only these balancers (labels or names)', list)
+    .option(
+      '--balancers <a,b>',
+      "run these balancers instead of the scenario's list (its labels keep their options; any registered name runs with its defaults)",
+      list,
+    )
+    .option(
+      '--fail-if <condition>',
+      "exit 3 when `<summary column> <op> <number>` holds for a (variant, balancer)'s replication mean, e.g. 'error_rate > 0.1%' (repeatable)",
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
     .option(
       '--shard <i/n|auto>',
       'run only shard i of n of the job list (0-based); auto: i from JOB_COMPLETION_INDEX (Kubernetes Indexed Job), n from --shards or LBSIM_SHARDS',
@@ -179,8 +205,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         set: opts.set,
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         ...(opts.replications === undefined ? {} : { replications: opts.replications }),
+        ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
       };
       const scenarios = load(files, overrides);
+      let failIf: Threshold[];
+      const ownThresholds = new Map<string, Threshold[]>();
+      try {
+        failIf = parseThresholds(opts.failIf);
+        for (const s of scenarios) ownThresholds.set(s.name, parseThresholds(s.thresholds));
+      } catch (err) {
+        return program.error(`--fail-if / thresholds: ${(err as Error).message}`, {
+          exitCode: EXIT_USAGE,
+        });
+      }
       const names = scenarios.map((s) => s.name);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) {
@@ -191,19 +228,11 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           },
         );
       }
-      if (opts.balancers !== undefined) {
-        const known = new Set(
-          scenarios.flatMap((s) =>
-            s.variants.flatMap((v) => v.scenario.balancers.flatMap((b) => [b.label, b.name])),
-          ),
+      if (opts.out === '-') {
+        program.error(
+          '--out -: expected a folder (lbsim run writes six CSVs and run.json per scenario; `-`, stdout, cannot hold them)',
+          { exitCode: EXIT_USAGE },
         );
-        const unknown = opts.balancers.filter((b) => !known.has(b));
-        if (unknown.length > 0) {
-          program.error(
-            `--balancers: ${unknown.join(', ')} not in the scenario(s); they have: ${[...known].sort().join(', ')}`,
-            { exitCode: EXIT_USAGE },
-          );
-        }
       }
       // The output root and each scenario's folder in it (`--out` may hold a file named like a
       // scenario): checked before anything runs.
@@ -214,10 +243,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         }
       }
       const plan = planJobs(scenarios, {
-        ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
         ...(shard === undefined ? {} : { shard }),
       });
       const total = plan.reduce((n, p) => n + p.jobs.length, 0);
+      const offered = offeredLoadReport(scenarios);
+      if (!opts.quiet) for (const l of offered.lines) io.out(`offered load: ${l}\n`);
+      for (const w of offered.warnings) io.err(`warning: ${w}\n`);
       const threads = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), total));
       let pool: ReturnType<typeof createWorkerPool>;
       try {
@@ -271,7 +302,6 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           signal: abort.signal,
           stop: () => pool.close(),
           live,
-          ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
           ...(shard === undefined ? {} : { shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
         });
@@ -298,11 +328,27 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         signalled = interruptedBy;
         return;
       }
-      if (!quiet) {
-        const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
-        if (groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
+      const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
+      if (!quiet && groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
+      for (const w of lostWorkWarnings(groups)) io.err(`warning: ${w}\n`);
+      if (failIf.length > 0 || [...ownThresholds.values()].some((t) => t.length > 0)) {
+        const checks = await checkThresholds(result.dirs, failIf, ownThresholds);
+        const failed = checks.filter((c) => c.failed).length;
+        io.out(`\nthresholds (replication means):\n${formatThresholdChecks(checks)}\n`);
+        if (failed > 0) {
+          io.err(
+            `${failed} of ${checks.length} threshold check(s) failed: exit ${EXIT_THRESHOLD}\n`,
+          );
+          setExit(EXIT_THRESHOLD);
+        }
       }
       io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
+      if (!quiet) {
+        const out = displayPath(path.resolve(opts.out));
+        io.out(
+          `charts: lbsim report ${out} (writes ${path.join(out, 'report.html')}); notebooks/run.sh ${out} (PNGs in ${path.join(out, 'figures')})\n`,
+        );
+      }
       if (result.failed > 0) {
         io.err(
           `${result.failed} of ${result.jobs.length} job(s) failed (see above and run.json)\n`,
@@ -354,18 +400,51 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   program
     .command('summarize')
-    .description('compare balancers: requests, error rate, latency p50/p99/p999 with 95% CIs')
+    .description(
+      'compare balancers: requests, error rate, latency p50/p99/p999, offered and served rps with 95% CIs; --baseline for paired differences',
+    )
     .argument('<dir>', 'an output folder (of one scenario, or holding several)')
-    .action(async (dir: string) => {
-      if (findSummaryFiles(dir).length === 0) {
+    .option(
+      '--baseline <balancer>',
+      "each balancer's paired difference and ratio to this one (same seeds: common random numbers)",
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
+    .option('-o, --out <file>', 'write to this file instead of stdout (`-`: stdout)')
+    .action(async (dir: string, o: { baseline?: string; format: Format; out?: string }) => {
+      const files = findSummaryFiles(dir);
+      if (files.length === 0) {
         program.error(
           `${dir}: no summary.csv found (expected DIR/summary.csv or DIR/<scenario>/summary.csv)`,
-          {
-            exitCode: EXIT_USAGE,
-          },
+          { exitCode: EXIT_USAGE },
         );
       }
-      io.out(`${formatSummaryTable(await summarizeDir(dir))}\n${CI_NOTE}\n`);
+      let text: string;
+      if (o.baseline === undefined) {
+        text = render(summaryTable(await summarizeDir(dir)), o.format);
+      } else {
+        const rows: PairedComparison[] = [];
+        try {
+          for (const f of files) {
+            const csv = await readCsv(f);
+            rows.push(...pairedComparisons(csv.header, csv.rows, o.baseline));
+          }
+        } catch (err) {
+          return program.error((err as Error).message, { exitCode: EXIT_USAGE });
+        }
+        text = render(pairedTable(rows), o.format);
+      }
+      if (o.format === 'table') {
+        text += `\n${o.baseline === undefined ? CI_NOTE : PAIRED_NOTE}`;
+        const lines =
+          o.baseline === undefined ? await disruptionLines(files.map((f) => path.dirname(f))) : [];
+        if (lines.length > 0)
+          text += `\n\ndisruptions (mean over events, from disruptions.csv):\n${lines.join('\n')}`;
+      }
+      if (o.out === undefined || o.out === '-') io.out(`${text}\n`);
+      else {
+        writeFileAtomic(o.out, `${text}\n`);
+        io.out(`written to ${displayPath(path.resolve(o.out))}\n`);
+      }
     });
 
   program
@@ -414,6 +493,9 @@ function displayPath(p: string): string {
   const rel = path.relative(process.cwd(), p);
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
 }
+
+const PAIRED_NOTE =
+  'paired over replications with the same seed: mean of (balancer - baseline) and of their ratio, ± the 95% Student-t half-width; * the difference interval excludes 0';
 
 const CI_NOTE =
   'mean over replications; ± is the half-width of the 95% Student-t confidence interval (n >= 2)';

@@ -162,6 +162,19 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   return bestD <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
 }
 
+/**
+ * The "did you mean" of a name: the family it abbreviates when `word` is a prefix of whole
+ * names before a `-` (`ipvs` -> `ipvs-rr`, `ipvs-lc`, ...), else the closest name by edit
+ * distance (didYouMean), else nothing. As a message suffix, empty when there is no suggestion.
+ */
+export function suggestion(word: string, candidates: readonly string[]): string {
+  const w = word.toLowerCase();
+  const family = candidates.filter((c) => c.toLowerCase().startsWith(`${w}-`));
+  if (family.length > 0) return ` (did you mean one of ${listNames(family)}?)`;
+  const near = didYouMean(word, candidates);
+  return near ? ` (did you mean \`${near}\`?)` : '';
+}
+
 /** Lists names for messages: `` `a`, `b`, `c` ``. */
 export function listNames(names: readonly string[]): string {
   return names.map((n) => `\`${n}\``).join(', ');
@@ -171,12 +184,11 @@ export function listNames(names: readonly string[]): string {
 export function oneOf<const T extends readonly string[]>(values: T, what = 'one of') {
   return z.unknown().transform((v, ctx): T[number] => {
     if (typeof v !== 'string' || !values.includes(v)) {
-      const near = typeof v === 'string' ? didYouMean(v, values) : undefined;
       ctx.addIssue({
         code: 'custom',
         message:
           `expected ${what} ${listNames(values)}, got ${show(v)}` +
-          (near ? ` (did you mean \`${near}\`?)` : ''),
+          (typeof v === 'string' ? suggestion(v, values) : ''),
       });
       return z.NEVER;
     }

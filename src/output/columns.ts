@@ -4,7 +4,9 @@
  *
  * Every table starts with the job key: scenario, variant, balancer, replication. For sweeps,
  * summary.csv adds one column per swept key path (named by the path, e.g.
- * `workload.arrivals.rate`) right after `variant`.
+ * `workload.arrivals.rate`, the value as written) right after `variant`, and every table then
+ * adds one `sweep_*` column per swept key with the value as a number in base units
+ * (src/runner/sweep-columns.ts).
  */
 export const JOB_KEY = ['scenario', 'variant', 'balancer', 'replication'] as const;
 
@@ -22,6 +24,8 @@ export const SUMMARY_COLUMNS = [
   'latency_p999_ms',
   'latency_max_ms',
   'throughput_rps',
+  /** Requests that arrived after warmup per measured second (the load offered). */
+  'offered_rps',
   'attempts_failed',
   'mean_in_system',
   'duration_s',

@@ -36,6 +36,12 @@ export interface SummaryGroup {
   readonly p50Ms: ConfidenceInterval;
   readonly p99Ms: ConfidenceInterval;
   readonly p999Ms: ConfidenceInterval;
+  /** summary.csv `throughput_rps`: completed per measured second. */
+  readonly throughputRps: ConfidenceInterval;
+  /** summary.csv `offered_rps`: arrivals per measured second (NaN mean when the column is absent). */
+  readonly offeredRps: ConfidenceInterval;
+  /** summary.csv `in_flight_at_end`, when the writer has that column (undefined otherwise). */
+  readonly inFlightAtEnd: ConfidenceInterval | undefined;
 }
 
 /** summary.csv files of an output folder: DIR/summary.csv, or DIR/<scenario>/summary.csv. */
@@ -58,26 +64,38 @@ export function findSummaryFiles(dir: string): string[] {
 const num = (s: string | undefined): number =>
   s === undefined || s === '' ? Number.NaN : Number(s);
 
+/** The swept keys' label columns of a summary.csv header (between variant and balancer, but the numeric `sweep_*` copies). */
+export function sweepLabelColumns(header: readonly string[]): string[] {
+  return header
+    .slice(header.indexOf('variant') + 1, header.indexOf('balancer'))
+    .filter((c) => !c.startsWith('sweep_'));
+}
+
+/** summary.csv rows grouped by (scenario, variant, balancer), in order of first appearance. */
+export function groupRuns(
+  rows: readonly Record<string, string>[],
+): Map<string, Record<string, string>[]> {
+  const groups = new Map<string, Record<string, string>[]>();
+  for (const r of rows) {
+    const key = JSON.stringify([r.scenario, r.variant, r.balancer]);
+    let g = groups.get(key);
+    if (g === undefined) groups.set(key, (g = []));
+    g.push(r);
+  }
+  return groups;
+}
+
 /**
  * Groups summary.csv rows by (scenario, variant, balancer) in order of first appearance and
  * computes, for each metric, the mean across replications with a 95% Student-t interval.
- * Swept columns are those between `variant` and `balancer` in the header.
+ * Swept columns are those between `variant` and `balancer` in the header (but `sweep_*`).
  */
 export function summarizeRows(
   header: readonly string[],
   rows: readonly Record<string, string>[],
 ): SummaryGroup[] {
-  const sweepKeys = header.slice(header.indexOf('variant') + 1, header.indexOf('balancer'));
-  const groups = new Map<string, Record<string, string>[]>();
-  for (const r of rows) {
-    const key = JSON.stringify([r.scenario, r.variant, r.balancer]);
-    let g = groups.get(key);
-    if (g === undefined) {
-      g = [];
-      groups.set(key, g);
-    }
-    g.push(r);
-  }
+  const sweepKeys = sweepLabelColumns(header);
+  const groups = groupRuns(rows);
   return [...groups.values()].map((g) => {
     const first = g[0] as Record<string, string>;
     const ci = (col: string) => confidenceInterval(g.map((r) => num(r[col])));
@@ -92,6 +110,9 @@ export function summarizeRows(
       p50Ms: ci('latency_p50_ms'),
       p99Ms: ci('latency_p99_ms'),
       p999Ms: ci('latency_p999_ms'),
+      throughputRps: ci('throughput_rps'),
+      offeredRps: ci('offered_rps'),
+      inFlightAtEnd: header.includes('in_flight_at_end') ? ci('in_flight_at_end') : undefined,
     };
   });
 }
@@ -118,38 +139,33 @@ export function formatInterval(ci: ConfidenceInterval, scale = 1, digits = 4): s
   return Number.isNaN(ci.halfWidth) ? m : `${m} ± ${fmt(ci.halfWidth * scale, 2)}`;
 }
 
-/** The comparison table `lbsim summarize` and `lbsim run` print. */
-export function formatSummaryTable(groups: readonly SummaryGroup[]): string {
-  const head = [
-    'scenario',
-    'variant',
-    'balancer',
-    'n',
-    'requests',
-    'error %',
-    'p50 ms',
-    'p99 ms',
-    'p999 ms',
-  ];
-  const body = groups.map((g) => {
-    const sweep = Object.entries(g.sweep);
-    const variant = sweep.length === 0 ? g.variant : sweep.map(([k, v]) => `${k}=${v}`).join(' ');
-    return [
-      g.scenario,
-      variant,
-      g.balancer,
-      String(g.n),
-      formatInterval(g.requests, 1, 6),
-      formatInterval(g.errorRate, 100),
-      formatInterval(g.p50Ms),
-      formatInterval(g.p99Ms),
-      formatInterval(g.p999Ms),
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i < 3 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number)))
-      .join('  ');
-  return [line(head), ...body.map(line)].join('\n');
+/**
+ * Lost work, loudly: per (scenario, variant, balancer), a warning when requests were still in
+ * flight at the end (summary.csv `in_flight_at_end`, read when the column exists) or when the
+ * throughput fell short of the offered rate by more than 1% (failed or unfinished requests: the
+ * run measured a backlog or an outage, and its latency quantiles leave those requests out).
+ */
+export function lostWorkWarnings(groups: readonly SummaryGroup[]): string[] {
+  const out: string[] = [];
+  for (const g of groups) {
+    const who = `${g.scenario} ${variantText(g)} ${g.balancer}`;
+    const inFlight = g.inFlightAtEnd?.mean;
+    if (inFlight !== undefined && inFlight > 0)
+      out.push(
+        `${who}: ${fmt(inFlight)} request(s) per replication still in flight at the end (never completed nor failed; not in the latency quantiles)`,
+      );
+    const offered = g.offeredRps.mean;
+    const got = g.throughputRps.mean;
+    if (offered > 0 && got < 0.99 * offered)
+      out.push(
+        `${who}: throughput ${fmt(got)} rps is ${fmt((100 * (offered - got)) / offered, 3)}% below the offered ${fmt(offered)} rps (error rate ${fmt(100 * g.errorRate.mean, 3)}%; the rest unfinished at the end)`,
+      );
+  }
+  return out;
+}
+
+/** The variant as its swept values (`rate=300`), or its number. */
+function variantText(g: SummaryGroup): string {
+  const sweep = Object.entries(g.sweep);
+  return sweep.length === 0 ? `variant ${g.variant}` : sweep.map(([k, v]) => `${k}=${v}`).join(' ');
 }

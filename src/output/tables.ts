@@ -88,6 +88,7 @@ export function writeSummaryRow(sink: RowSink, seed: number, s: RecorderSummary)
       latency_p999_ms: s.latencyP999 * MS,
       latency_max_ms: s.latencyMax * MS,
       throughput_rps: s.throughput,
+      offered_rps: s.end > s.warmup ? s.arrivals / (s.end - s.warmup) : Number.NaN,
       attempts_failed: s.attemptsFailed,
       mean_in_system: s.meanInSystem,
       duration_s: s.end,

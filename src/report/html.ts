@@ -2,9 +2,10 @@
  * The report page: static HTML for headings, explanations and a summary table, chart specs as
  * embedded JSON, Chart.js inlined (no network at view time) and a small script that draws the
  * charts and then publishes a marker on <body> for headless checks:
- *   data-charts-expected (written here), data-charts-rendered, data-chart-errors, data-charts-done.
+ *   data-charts-expected (written here), data-charts-rendered, data-chart-errors,
+ *   data-charts-overflow (canvases wider than the page), data-tick-overlaps, data-charts-done.
  */
-import type { ChartGroup, ChartSpec } from './charts/index.js';
+import { type ChartGroup, type ChartSpec, meanCi, variantNames } from './charts/index.js';
 import { runFacts, type ScenarioData } from './load.js';
 
 export interface ReportScenario {
@@ -119,8 +120,10 @@ function summaryTable(d: ScenarioData): string {
     ['latency_p50_ms', 'p50 ms', 1],
     ['latency_p99_ms', 'p99 ms', 1],
     ['latency_p999_ms', 'p99.9 ms', 1],
+    ['offered_rps', 'offered rps', 1],
     ['throughput_rps', 'throughput rps', 1],
   ];
+  const names = variantNames(d);
   const present = cols.filter(([c]) => d.summaryHeader.includes(c));
   const rows = d.series.slice(0, MAX_TABLE_ROWS).map((s) => {
     const rs = d.summary.filter((r) => r.variant === s.variant && r.balancer === s.balancer);
@@ -128,9 +131,12 @@ function summaryTable(d: ScenarioData): string {
       const v = rs
         .map((r) => Number(r.fields[c] === '' ? Number.NaN : r.fields[c]))
         .filter(Number.isFinite);
-      return v.length ? fmt((v.reduce((a, b) => a + b, 0) / v.length) * scale) : '';
+      if (v.length === 0) return '';
+      const { mean, half } = meanCi(v);
+      return v.length > 1 ? `${fmt(mean * scale)} ± ${fmt(half * scale)}` : fmt(mean * scale);
     });
-    return `<tr><td>${escapeHtml(s.variant)}</td><td>${escapeHtml(s.balancer)}</td><td>${rs.length}</td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
+    const label = names.get(s.variant);
+    return `<tr><td>${escapeHtml(label === undefined ? s.variant : `${s.variant}: ${label}`)}</td><td>${escapeHtml(s.balancer)}</td><td>${rs.length}</td>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`;
   });
   const more =
     d.series.length > MAX_TABLE_ROWS
@@ -138,7 +144,7 @@ function summaryTable(d: ScenarioData): string {
       : '';
   return (
     `<table><tr><th>variant</th><th>balancer</th><th>replications</th>${present.map(([, h]) => `<th>${h}</th>`).join('')}</tr>\n` +
-    `${rows.join('\n')}\n</table>\n<p class="meta">Mean over replications.</p>${more}\n`
+    `${rows.join('\n')}\n</table>\n<p class="meta">Mean over replications ± the half-width of its 95% Student-t confidence interval (as lbsim summarize).</p>${more}\n`
   );
 }
 
@@ -253,6 +259,34 @@ const CLIENT = `
     }
   } catch (e) { errors.push(e && e.message ? e.message : String(e)); }
   publish();
+  // Layout checks for CI (.ci/report-check.sh, test/report): charts wider than the page, and
+  // neighbouring horizontal tick labels that overlap (unrotated labels: centre distance below
+  // half their widths' sum).
+  var overflow = 0, overlaps = 0, pageW = document.documentElement.clientWidth;
+  var canvases = document.querySelectorAll('canvas');
+  for (var c = 0; c < canvases.length; c++) {
+    if (canvases[c].getBoundingClientRect().right > pageW + 1) overflow++;
+  }
+  var charts = (typeof Chart !== 'undefined' && Chart.instances) ? Chart.instances : {};
+  for (var key in charts) {
+    var ch = charts[key];
+    for (var sid in ch.scales) {
+      var sc = ch.scales[sid];
+      if (!sc.isHorizontal() || sc.labelRotation || !sc.ticks || sc.ticks.length < 2) continue;
+      var ctx = ch.ctx; ctx.save();
+      ctx.font = (sc.options.ticks.font && sc.options.ticks.font.size ? sc.options.ticks.font.size : 12) + 'px sans-serif';
+      var prev = null;
+      for (var t = 0; t < sc.ticks.length; t++) {
+        var lab = sc.ticks[t].label; if (lab === undefined || lab === null || lab === '') continue;
+        var w = ctx.measureText(String(lab)).width, x = sc.getPixelForTick(t);
+        if (prev && Math.abs(x - prev.x) < (w + prev.w) / 2) overlaps++;
+        prev = { x: x, w: w };
+      }
+      ctx.restore();
+    }
+  }
+  body.setAttribute('data-charts-overflow', String(overflow));
+  body.setAttribute('data-tick-overlaps', String(overlaps));
   body.setAttribute('data-charts-done', '1');
 })();
 `;

@@ -63,6 +63,8 @@ export interface ScenarioData {
   readonly summary: readonly SummaryRow[];
   /** Swept key paths (run.json `sweep`, else summary columns between variant and balancer). */
   readonly sweepKeys: readonly string[];
+  /** Swept key path -> its numeric `sweep_*` column in summary.csv, when the writer added one. */
+  readonly sweepNumbers: ReadonlyMap<string, string>;
   readonly windows: ReadonlyMap<string, Map<number, WindowAgg>>;
   /** Final errors: series -> kind|cause -> name -> count (summed over replications). */
   readonly errorsByKind: ReadonlyMap<string, Map<string, number>>;
@@ -355,6 +357,7 @@ export async function loadScenario(folder: string, isRoot = false): Promise<Scen
     summaryHeader,
     summary,
     sweepKeys: sweepKeys(run, summaryHeader),
+    sweepNumbers: sweepNumberColumns(summaryHeader),
     windows,
     errorsByKind,
     errorsByCause,
@@ -385,10 +388,28 @@ export function sweepKeys(
   const sweep = isRecord(run.sweep) ? run.sweep : runScenario(run).sweep;
   const listed = isRecord(sweep) ? Object.keys(sweep) : [];
   const keys = listed.filter((k) => header.includes(k));
+  for (const c of sweptColumns(header).labels) if (!keys.includes(c)) keys.push(c);
+  return keys;
+}
+
+/**
+ * The summary columns between `variant` and `balancer`: the swept values as written (labels),
+ * then as numbers (`sweep_*`, src/runner/sweep-columns.ts), in the same key order.
+ */
+function sweptColumns(header: readonly string[]): { labels: string[]; numbers: string[] } {
   const v = header.indexOf('variant');
   const b = header.indexOf('balancer');
-  if (v >= 0 && b > v) for (const c of header.slice(v + 1, b)) if (!keys.includes(c)) keys.push(c);
-  return keys;
+  const between = v >= 0 && b > v ? header.slice(v + 1, b) : [];
+  return {
+    labels: between.filter((c) => !c.startsWith('sweep_')),
+    numbers: between.filter((c) => c.startsWith('sweep_')),
+  };
+}
+
+/** Swept key -> its `sweep_*` column (paired by position; none when the counts differ). */
+export function sweepNumberColumns(header: readonly string[]): Map<string, string> {
+  const { labels, numbers } = sweptColumns(header);
+  return new Map(labels.length === numbers.length ? labels.map((l, i) => [l, numbers[i]!]) : []);
 }
 
 function bump(m: Map<string, Map<string, number>>, k: string, name: string, n: number): void {

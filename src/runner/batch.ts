@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JOB_KEY, TABLES, type TableName } from '../output/columns.js';
+import { warmupOf, writeDisruptions } from '../output/disruptions.js';
 import { SyncTextWriter, writeFileAtomic } from '../output/files.js';
 import { csvLine } from '../output/format.js';
 import { runMetadata } from '../output/run-info.js';
@@ -8,6 +9,7 @@ import type { ResolvedScenario } from '../scenario/types.js';
 import { type PlanOptions, planJobs, type ScenarioJobs, sweepValue } from './jobs.js';
 import type { LiveProgress } from './live-progress.js';
 import { type JobSpec, partFileName, type WorkerResult, type WorkerTask } from './protocol.js';
+import { type SweepColumn, sweepNumber } from './sweep-columns.js';
 
 /** Runs one task somewhere (a worker thread, or in-process in tests). Never rejects. */
 export type JobExecutor = (task: WorkerTask) => Promise<WorkerResult>;
@@ -68,10 +70,18 @@ export interface BatchResult {
   readonly wallSeconds: number;
 }
 
-/** Header of `table` in a scenario's output: summary.csv gets the swept keys after `variant`. */
-export function tableHeader(table: TableName, sweepKeys: readonly string[]): string[] {
+/**
+ * Header of `table` in a scenario's output: after `variant`, summary.csv gets the swept keys
+ * (values as written), then every table the swept values as numbers (`sweep_*`, sweep-columns.ts).
+ */
+export function tableHeader(
+  table: TableName,
+  sweepKeys: readonly string[],
+  sweepCols: readonly SweepColumn[] = [],
+): string[] {
   const cols: string[] = [...TABLES[table]];
-  if (table === 'summary' && sweepKeys.length > 0) cols.splice(2, 0, ...sweepKeys);
+  const extra = [...(table === 'summary' ? sweepKeys : []), ...sweepCols.map((c) => c.column)];
+  if (extra.length > 0) cols.splice(2, 0, ...extra);
   return cols;
 }
 
@@ -82,10 +92,24 @@ function taskFor(
   model: string | undefined,
   live: WorkerTask['live'],
 ): WorkerTask {
-  const key: (string | number)[] = [job.scenario, job.variant, job.balancer.label, job.replication];
   const variant = plan.scenario.variants[job.variant];
   const sweep = plan.sweepKeys.map((k) => sweepValue(variant?.params[k]));
-  const summaryKey = [key[0], key[1], ...sweep, key[2], key[3]] as (string | number)[];
+  const nums = plan.sweepColumns.map((c) => sweepNumber(c, variant?.params[c.key]));
+  const key: (string | number)[] = [
+    job.scenario,
+    job.variant,
+    ...nums,
+    job.balancer.label,
+    job.replication,
+  ];
+  const summaryKey = [
+    job.scenario,
+    job.variant,
+    ...sweep,
+    ...nums,
+    job.balancer.label,
+    job.replication,
+  ];
   return {
     job,
     partDir,
@@ -169,8 +193,9 @@ export async function runBatch(
     const wallSeconds = (Date.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuStarted);
     const cpuSeconds = Math.round((cpu.user + cpu.system) / 1e4) / 100;
-    plans.forEach((plan, s) => {
+    for (const [s, plan] of plans.entries()) {
       assemble(plan, partDirs[s] as string, dirs[s] as string, byId);
+      await writeDisruptions(dirs[s] as string, warmupOf(plan.scenario));
       const meta = runMetadata({
         scenario: plan.scenario,
         jobs: plan.jobs.map((j) => jobRecord(j, byId.get(j.id))),
@@ -186,7 +211,7 @@ export async function runBatch(
         path.join(dirs[s] as string, 'run.json'),
         `${JSON.stringify(meta, null, 2)}\n`,
       );
-    });
+    }
     const failed = results.filter((r) => r.state === 'errored').length;
     const jobs = plans.flatMap((p) => p.jobs);
     abandoned = false;
@@ -223,7 +248,7 @@ function assemble(
   for (const table of Object.keys(TABLES) as TableName[]) {
     const out = new SyncTextWriter(path.join(dir, `${table}.csv`));
     try {
-      out.write(csvLine(tableHeader(table, plan.sweepKeys)));
+      out.write(csvLine(tableHeader(table, plan.sweepKeys, plan.sweepColumns)));
       for (const job of plan.jobs) {
         if (results.get(job.id)?.state !== 'completed') continue;
         const part = path.join(partDir, partFileName(job.id, table));

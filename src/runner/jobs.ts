@@ -1,12 +1,15 @@
 import { deriveSeed } from '../engine/random.js';
 import type { ResolvedScenario } from '../scenario/types.js';
 import type { JobSpec } from './protocol.js';
+import { type SweepColumn, sweepColumns } from './sweep-columns.js';
 
 /** A scenario with the jobs it contributes to a batch. */
 export interface ScenarioJobs {
   readonly scenario: ResolvedScenario;
   /** Swept key paths, in the file's order (summary.csv columns after `variant`). */
   readonly sweepKeys: readonly string[];
+  /** Each swept key's numeric `sweep_*` column (every table, after `variant`). */
+  readonly sweepColumns: readonly SweepColumn[];
   readonly jobs: readonly JobSpec[];
   /** Ids of the scenario's whole (unsharded) job list: first .. first + count - 1. */
   readonly jobIds: { readonly first: number; readonly count: number };
@@ -79,6 +82,7 @@ export function planJobs(
     out.push({
       scenario,
       sweepKeys: Object.keys(scenario.sweep),
+      sweepColumns: sweepColumns(scenario.sweep),
       jobs,
       jobIds: { first, count: id - first },
     });

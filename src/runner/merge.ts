@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseFile } from 'fast-csv';
 import { TABLES, type TableName } from '../output/columns.js';
+import { warmupOf, writeDisruptions } from '../output/disruptions.js';
 import { SyncTextWriter, writeFileAtomic } from '../output/files.js';
 import { csvLine } from '../output/format.js';
 import { runMetadata } from '../output/run-info.js';
@@ -90,6 +91,8 @@ export async function mergeShards(inputs: readonly string[], outDir: string): Pr
         }
         out.commit();
       }
+      // Derived from timeseries.csv and events.csv: rebuilt, not concatenated.
+      await writeDisruptions(dir, warmupOf(first.scenario));
     } finally {
       fs.rmSync(partDir, { recursive: true, force: true });
     }

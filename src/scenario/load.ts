@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { registryCatalog } from './balancer-catalog.js';
+import { replaceBalancers } from './balancer-override.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
 import {
@@ -276,6 +277,12 @@ export function resolveScenario(
   }
   if (ov.seed !== undefined) setAtPath(content, ['seed'], ov.seed);
   if (ov.replications !== undefined) setAtPath(content, ['replications'], ov.replications);
+  if (ov.balancers !== undefined) {
+    const r = replaceBalancers(content.balancers, ov.balancers, catalog.names);
+    for (const m of r.problems) problem([], m, null);
+    if (r.problems.length > 0) throw new ScenarioError(problems);
+    setAtPath(content, ['balancers'], r.list);
+  }
 
   // Sweep: canonical path -> values, validated for shape here; values are validated per variant.
   const { sweep: rawSweep, ...base } = content;

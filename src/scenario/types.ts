@@ -261,6 +261,11 @@ export interface ScenarioConfig {
   readonly kubeProxy: ResolvedKubeProxy;
   /** @default [iptables] (kube-proxy's default mode on Linux) */
   readonly balancers: readonly ResolvedBalancer[];
+  /**
+   * Failure conditions on summary.csv columns (`latency_p99_ms > 200`), checked per (variant,
+   * balancer) on the replication mean after `lbsim run` (exit 3 when one holds). @default []
+   */
+  readonly thresholds: readonly string[];
 }
 
 /** Swept parameter values of one variant: key path -> value as written in the file. */
@@ -296,4 +301,6 @@ export interface ScenarioOverrides {
   readonly seed?: number;
   /** Replaces `replications`. */
   readonly replications?: number;
+  /** Replaces `balancers:` (`--balancers`; see balancer-override.ts). */
+  readonly balancers?: readonly string[];
 }

@@ -18,6 +18,9 @@ export interface Marker {
   rendered: number;
   errors: number;
   done: boolean;
+  /** Canvases wider than the page; overlapping horizontal tick labels. */
+  overflow: number;
+  tickOverlaps: number;
   errorText: string;
 }
 
@@ -51,6 +54,8 @@ export function renderMarker(browser: string, htmlPath: string): Marker {
       rendered: Number(attr('data-charts-rendered') ?? Number.NaN),
       errors: Number(attr('data-chart-errors') ?? Number.NaN),
       done: attr('data-charts-done') === '1',
+      overflow: Number(attr('data-charts-overflow') ?? Number.NaN),
+      tickOverlaps: Number(attr('data-tick-overlaps') ?? Number.NaN),
       errorText: /<pre id="chart-errors">([^<]*)<\/pre>/.exec(r.stdout)?.[1] ?? '',
     };
   } finally {

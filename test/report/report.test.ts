@@ -376,7 +376,15 @@ describe.skipIf(!chromium)('report in headless Chromium', () => {
   it('draws every chart with no error', async () => {
     const dir = fixtureCopy('chromium');
     const m = renderMarker(chromium!, await writeReport(dir));
-    expect(m).toEqual({ expected: 17, rendered: 17, errors: 0, done: true, errorText: '' });
+    expect(m).toEqual({
+      expected: 17,
+      rendered: 17,
+      errors: 0,
+      done: true,
+      overflow: 0,
+      tickOverlaps: 0,
+      errorText: '',
+    });
   });
 
   it('reports the failure when Chart.js is missing (the check can fail)', async () => {

@@ -15,6 +15,7 @@ import { executeJob, PartSink } from '../../src/runner/execute.js';
 import { jobSeed, parseShard, planJobs } from '../../src/runner/jobs.js';
 import { createWorkerPool } from '../../src/runner/pool.js';
 import type { SimulateFn, WorkerTask } from '../../src/runner/protocol.js';
+import { sweepColumns } from '../../src/runner/sweep-columns.js';
 import { threadCpuSeconds } from '../../src/runner/thread-cpu.js';
 import { simulateJob } from '../../src/runner/toy-model.js';
 import { listFiles, tempDir, toyScenario } from './helpers.js';
@@ -77,6 +78,8 @@ describe('job list', () => {
   });
 });
 
+const RATE_COLUMN = sweepColumns({ 'workload.arrivals.rate': [100, 200] });
+
 describe('runBatch in-process', () => {
   it('writes every table with its header, sweep columns after variant, no temp files', async () => {
     const out = tempDir();
@@ -86,26 +89,38 @@ describe('runBatch in-process', () => {
     expect(r.jobs).toHaveLength(2 * 2 * 2);
     const dir = path.join(out, 'toy');
     expect(listFiles(out)).toEqual(
-      [...Object.keys(TABLES).map((t) => `toy/${t}.csv`), 'toy/run.json'].sort(),
+      [
+        ...Object.keys(TABLES).map((t) => `toy/${t}.csv`),
+        'toy/disruptions.csv',
+        'toy/run.json',
+      ].sort(),
     );
     for (const table of Object.keys(TABLES) as (keyof typeof TABLES)[]) {
       const header = fs.readFileSync(path.join(dir, `${table}.csv`), 'utf8').split('\n')[0];
-      expect(header).toBe(tableHeader(table, ['workload.arrivals.rate']).join(','));
+      expect(header).toBe(tableHeader(table, ['workload.arrivals.rate'], RATE_COLUMN).join(','));
+      // Every table carries the swept value as a number, after `variant`.
+      expect(header?.split(',').slice(0, 3)).toEqual(
+        table === 'summary'
+          ? ['scenario', 'variant', 'workload.arrivals.rate']
+          : ['scenario', 'variant', 'sweep_arrivals_rate_rps'],
+      );
     }
     const summary = fs.readFileSync(path.join(dir, 'summary.csv'), 'utf8').trim().split('\n');
     expect(
-      summary[0]?.startsWith('scenario,variant,workload.arrivals.rate,balancer,replication,seed,'),
+      summary[0]?.startsWith(
+        'scenario,variant,workload.arrivals.rate,sweep_arrivals_rate_rps,balancer,replication,seed,',
+      ),
     ).toBe(true);
     // One row per job, in (variant, balancer, replication) order.
-    expect(summary.slice(1).map((l) => l.split(',').slice(0, 5).join(','))).toEqual([
-      'toy,0,100,iptables,0',
-      'toy,0,100,iptables,1',
-      'toy,0,100,ipvs-rr,0',
-      'toy,0,100,ipvs-rr,1',
-      'toy,1,200,iptables,0',
-      'toy,1,200,iptables,1',
-      'toy,1,200,ipvs-rr,0',
-      'toy,1,200,ipvs-rr,1',
+    expect(summary.slice(1).map((l) => l.split(',').slice(0, 6).join(','))).toEqual([
+      'toy,0,100,100,iptables,0',
+      'toy,0,100,100,iptables,1',
+      'toy,0,100,100,ipvs-rr,0',
+      'toy,0,100,100,ipvs-rr,1',
+      'toy,1,200,200,iptables,0',
+      'toy,1,200,200,iptables,1',
+      'toy,1,200,200,ipvs-rr,0',
+      'toy,1,200,200,ipvs-rr,1',
     ]);
     // timeseries: 20 windows per job.
     const ts = fs.readFileSync(path.join(dir, 'timeseries.csv'), 'utf8').trim().split('\n');
@@ -296,7 +311,8 @@ describe('worker threads (built worker: run `npm run build` first)', () => {
       }
       outputs.push(files);
     }
-    expect(Object.keys(outputs[0] ?? {})).toHaveLength(6);
+    // The six tables and the derived disruptions.csv.
+    expect(Object.keys(outputs[0] ?? {})).toHaveLength(7);
     expect(outputs[1]).toEqual(outputs[0]);
     // And the same bytes as in-process execution.
     const out = tempDir();
@@ -339,7 +355,7 @@ describe('shards and merge', () => {
     expect(partial.missing.toy).toHaveLength(9); // the odd job ids of 0..17
     const r = await mergeShards(shards, merged);
     expect(r.missing.toy).toEqual([]);
-    for (const table of Object.keys(TABLES)) {
+    for (const table of [...Object.keys(TABLES), 'disruptions']) {
       expect(fs.readFileSync(path.join(merged, 'toy', `${table}.csv`), 'utf8')).toBe(
         fs.readFileSync(path.join(whole, 'toy', `${table}.csv`), 'utf8'),
       );

@@ -1,6 +1,36 @@
+import { parseDuration } from '../../fields/units.js';
 import type { ScenarioData } from '../load.js';
 import { meanCi, num, round } from './common.js';
 import { type ChartGroup, type ChartSpec, type DatasetSpec, PALETTE, type Point } from './spec.js';
+
+/**
+ * Where each swept value (as written) sits on the x axis, in base units: summary.csv's numeric
+ * `sweep_*` column when the writer added one, else the values themselves when they are all
+ * numbers or all durations (`0, 1s, 10s` -> seconds). Anything else is not numeric: its values
+ * keep the order of the variants (the sweep's file order), never text order.
+ */
+export function sweptPositions(
+  d: ScenarioData,
+  key: string,
+  rows: ScenarioData['summary'],
+): { position: Map<string, number>; numeric: boolean; unit: string } {
+  const labels = [...new Set(rows.map((r) => r.fields[key]!))];
+  const col = d.sweepNumbers.get(key);
+  const fromColumn = new Map<string, number>();
+  if (col !== undefined) for (const r of rows) fromColumn.set(r.fields[key]!, num(r.fields[col]));
+  const candidates: [Map<string, number>, string][] = [
+    [fromColumn, col?.match(/_(s|pct|rps)$/)?.[1] ?? ''],
+    [new Map(labels.map((l) => [l, num(l)])), ''],
+    [new Map(labels.map((l) => [l, parseDuration(l) ?? Number.NaN])), 's'],
+  ];
+  for (const [m, unit] of candidates)
+    if (m.size === labels.length && labels.every((l) => Number.isFinite(m.get(l))))
+      return { position: m, numeric: true, unit };
+  const order = new Map<string, number>();
+  for (const r of rows)
+    if (!order.has(r.fields[key]!)) order.set(r.fields[key]!, Number(r.variant));
+  return { position: order, numeric: false, unit: '' };
+}
 
 export function sweep(d: ScenarioData, prefix: string): ChartGroup {
   const base = {
@@ -17,9 +47,9 @@ export function sweep(d: ScenarioData, prefix: string): ChartGroup {
   const rows = d.summary.filter((r) => r.fields[xKey] !== undefined);
   if (rows.length === 0)
     return { ...base, charts: [], skipped: 'summary.csv missing or without the swept column' };
-  const numeric = rows.every((r) => Number.isFinite(num(r.fields[xKey])));
-  const xs = [...new Set(rows.map((r) => r.fields[xKey]!))].sort((a, b) =>
-    numeric ? num(a) - num(b) : a < b ? -1 : a > b ? 1 : 0,
+  const { position, numeric, unit } = sweptPositions(d, xKey, rows);
+  const xs = [...new Set(rows.map((r) => r.fields[xKey]!))].sort(
+    (a, b) => position.get(a)! - position.get(b)!,
   );
   const groups = new Map<string, typeof rows>();
   for (const r of rows) {
@@ -53,7 +83,7 @@ export function sweep(d: ScenarioData, prefix: string): ChartGroup {
         const finite = vals.filter(Number.isFinite);
         if (finite.length === 0) return;
         const { mean: m, half } = meanCi(finite);
-        const x = numeric ? num(xv) : xi;
+        const x = numeric ? position.get(xv)! : xi;
         mid.push({ x, y: round(m) });
         lo.push({ x, y: round(m - half) });
         hi.push({ x, y: round(m + half) });
@@ -66,7 +96,7 @@ export function sweep(d: ScenarioData, prefix: string): ChartGroup {
       id: `${prefix}-${id}`,
       title,
       type: 'line',
-      x: { title: xKey, type: 'linear' },
+      x: { title: unit ? `${xKey} (${unit})` : xKey, type: 'linear' },
       y: { title: ytitle, type: 'linear' },
       // A non-numeric swept value is drawn at positions 0..n-1, labelled with the values.
       labels: numeric ? undefined : xs,

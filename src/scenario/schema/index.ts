@@ -4,7 +4,8 @@
  * distributions in ./schema/distribution.ts, defaults in ./schema/defaults.ts.
  */
 import { z } from 'zod';
-import { didYouMean, duration, integer, listNames } from '../../fields/fields.js';
+import { duration, integer, listNames, suggestion } from '../../fields/fields.js';
+import { parseThreshold } from '../../fields/thresholds.js';
 import { formatDuration } from '../../fields/units.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
@@ -54,13 +55,12 @@ function balancerEntry(catalog: BalancerCatalog) {
     }
     const where = typeof v === 'string' ? [] : ['name'];
     if (typeof name !== 'string' || !catalog.names.includes(name)) {
-      const near = typeof name === 'string' ? didYouMean(name, catalog.names) : undefined;
       c.addIssue({
         code: 'custom',
         path: where,
         message:
           `expected a balancer name, one of ${listNames(catalog.names)}, got \`${name === undefined ? 'nothing' : String(name)}\`` +
-          (near ? ` (did you mean \`${near}\`?)` : ''),
+          (typeof name === 'string' ? suggestion(name, catalog.names) : ''),
       });
       return z.NEVER;
     }
@@ -111,6 +111,23 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
       .array(balancerEntry(catalog))
       .min(1)
       .prefault([...DEFAULTS.balancers]),
+    /** Failure conditions checked after `lbsim run` (src/fields/thresholds.ts). @default [] */
+    thresholds: z
+      .array(
+        z.unknown().transform((v, c): string => {
+          try {
+            if (typeof v !== 'string')
+              throw new Error(
+                `expected a string such as \`error_rate > 0.1%\`, got \`${JSON.stringify(v)}\``,
+              );
+            return parseThreshold(v).text;
+          } catch (e) {
+            c.addIssue({ code: 'custom', message: (e as Error).message });
+            return z.NEVER;
+          }
+        }),
+      )
+      .default([]),
     // Removed by the loader before validation (see load.ts); listed so that a misspelt
     // `sweeps:` gets "did you mean `sweep`".
     sweep: z.unknown().optional(),
