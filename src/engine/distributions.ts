@@ -1,4 +1,5 @@
 import { gammaln } from 'simple-statistics';
+import { BucketHistogramDistribution } from './bucket-histogram.js';
 import type { Rng } from './random.js';
 
 /**
@@ -38,7 +39,12 @@ export type DistributionSpec =
   /** Finite mixture, e.g. 99% 1 ms and 1% 1 s: weights are normalised to sum to 1. */
   | { distribution: 'mixture'; components: { weight: number; spec: DistributionSpec }[] }
   /** Resampling of observed values (uniform over the list). */
-  | { distribution: 'empirical'; values: number[] };
+  | { distribution: 'empirical'; values: number[] }
+  /**
+   * A cumulative histogram (Prometheus buckets): finite upper bounds ascending, the count <= each
+   * bound, and the total (the +Inf bucket); sampled uniformly within buckets (bucket-histogram.ts).
+   */
+  | { distribution: 'histogram'; bounds: number[]; cumulative: number[]; total: number };
 
 /** Names accepted in `distribution:` (for `lbsim list distributions` and error messages). */
 export const DISTRIBUTION_NAMES = [
@@ -50,6 +56,7 @@ export const DISTRIBUTION_NAMES = [
   'erlang',
   'mixture',
   'empirical',
+  'histogram',
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -825,6 +832,10 @@ function build(spec: DistributionSpec, path: string, check: Checker): BaseDistri
       });
       return ok() ? new EmpiricalDistribution(values as number[]) : undefined;
     }
+    case 'histogram': {
+      const h = checkHistogram(s, path, check);
+      return h;
+    }
     default: {
       const unknownSpec: never = spec;
       const name = (unknownSpec as { distribution?: unknown }).distribution;
@@ -835,6 +846,49 @@ function build(spec: DistributionSpec, path: string, check: Checker): BaseDistri
       return undefined;
     }
   }
+}
+
+/** Validates a histogram spec (see BucketHistogramDistribution) and builds it. */
+function checkHistogram(
+  s: Record<string, unknown>,
+  path: string,
+  check: Checker,
+): BucketHistogramDistribution | undefined {
+  const { bounds, cumulative, total } = s;
+  const before = check.issues.length;
+  const isList = (v: unknown): v is unknown[] => Array.isArray(v);
+  if (!isList(bounds) || !isList(cumulative) || bounds.length !== cumulative.length) {
+    check.add(path, 'expected `bounds` and `cumulative`: two lists of the same length');
+    return undefined;
+  }
+  bounds.forEach((b, i) => {
+    const prev = i === 0 ? -1 : (bounds[i - 1] as number);
+    if (!(typeof b === 'number' && Number.isFinite(b) && b >= 0 && b > prev)) {
+      check.add(`${path}.bounds[${i}]`, `expected a finite number >= 0, ascending, got ${show(b)}`);
+    }
+  });
+  cumulative.forEach((c, i) => {
+    const prev = i === 0 ? 0 : (cumulative[i - 1] as number);
+    if (!(typeof c === 'number' && Number.isFinite(c) && c >= prev)) {
+      check.add(
+        `${path}.cumulative[${i}]`,
+        `expected a finite count >= the previous one (${prev}), got ${show(c)}`,
+      );
+    }
+  });
+  const last = cumulative.length === 0 ? 0 : (cumulative[cumulative.length - 1] as number);
+  if (!(typeof total === 'number' && Number.isFinite(total) && total > 0 && total >= last)) {
+    check.add(
+      `${path}.total`,
+      `expected a count > 0 and >= the last bucket's (${last}), got ${show(total)}`,
+    );
+  }
+  if (check.issues.length > before) return undefined;
+  return new BucketHistogramDistribution(
+    bounds as number[],
+    cumulative as number[],
+    total as number,
+  );
 }
 
 /**
