@@ -258,21 +258,26 @@ function parseWeight(w: unknown): number | undefined {
  */
 export function distribution(ctx: SchemaContext) {
   const obj = distributionObject(ctx);
-  return z.unknown().transform((v, c): DistributionSpec => {
-    if (isMapping(v)) {
-      const out = parseInto(obj, v, c);
-      return out === undefined ? z.NEVER : out;
-    }
-    const s = parseDuration(v);
-    if (s === undefined || s < 0) {
-      c.addIssue({
-        code: 'custom',
-        message: `expected a duration (such as \`10ms\`) or a distribution (such as {distribution: exponential, mean: 10ms}), got ${v === undefined ? 'nothing' : `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``}`,
-      });
-      return z.NEVER;
-    }
-    return { distribution: 'constant', value: s };
-  });
+  return z
+    .unknown()
+    .meta({
+      type: 'distribution (a duration, or {distribution: NAME, ...}; `lbsim list distributions`)',
+    })
+    .transform((v, c): DistributionSpec => {
+      if (isMapping(v)) {
+        const out = parseInto(obj, v, c);
+        return out === undefined ? z.NEVER : out;
+      }
+      const s = parseDuration(v);
+      if (s === undefined || s < 0) {
+        c.addIssue({
+          code: 'custom',
+          message: `expected a duration (such as \`10ms\`) or a distribution (such as {distribution: exponential, mean: 10ms}), got ${v === undefined ? 'nothing' : `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``}`,
+        });
+        return z.NEVER;
+      }
+      return { distribution: 'constant', value: s };
+    });
 }
 
 /** Used by `lbsim list distributions`. */

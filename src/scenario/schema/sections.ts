@@ -78,6 +78,7 @@ function podSchema(ctx: SchemaContext) {
     concurrency: integer({ min: 1 }).default(P.concurrency),
     queueLimit: z
       .unknown()
+      .meta({ type: 'integer >= 0 or `unlimited`' })
       .transform((v, c): number | null => {
         if (v === 'unlimited' || v === null) return null;
         if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
@@ -195,27 +196,30 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
   ]) as unknown as z.ZodType<ResolvedArrivals>;
 }
 
-const placementSchema = z.unknown().transform((v, c): ResolvedClients['placement'] => {
-  if (v === 'even') return 'even';
-  const weights = Array.isArray(v)
-    ? v
-    : v !== null && typeof v === 'object'
-      ? (v as { weights?: unknown }).weights
-      : undefined;
-  if (
-    Array.isArray(weights) &&
-    weights.length > 0 &&
-    weights.every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)) &&
-    weights.some((w) => (w as number) > 0)
-  ) {
-    return { weights: weights as number[] };
-  }
-  c.addIssue({
-    code: 'custom',
-    message: `expected \`even\` or {weights: [w0, w1, ...]} (one weight >= 0 per node), got \`${JSON.stringify(v)}\``,
+const placementSchema = z
+  .unknown()
+  .meta({ type: '`even` or {weights: [w0, w1, ...]}' })
+  .transform((v, c): ResolvedClients['placement'] => {
+    if (v === 'even') return 'even';
+    const weights = Array.isArray(v)
+      ? v
+      : v !== null && typeof v === 'object'
+        ? (v as { weights?: unknown }).weights
+        : undefined;
+    if (
+      Array.isArray(weights) &&
+      weights.length > 0 &&
+      weights.every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)) &&
+      weights.some((w) => (w as number) > 0)
+    ) {
+      return { weights: weights as number[] };
+    }
+    c.addIssue({
+      code: 'custom',
+      message: `expected \`even\` or {weights: [w0, w1, ...]} (one weight >= 0 per node), got \`${JSON.stringify(v)}\``,
+    });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
 
 const CL = DEFAULTS.clients;
 const X = DEFAULTS.external;
