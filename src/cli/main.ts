@@ -63,8 +63,8 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function collectPath(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collectPath(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function list(value: string): string[] {
@@ -359,7 +359,6 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       '-f, --filename <path>',
       'Kubernetes manifests (file or folder, repeatable)',
       collectPath,
-      [],
     )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
     .action((file: string | undefined, opts: { set: string[]; filename: string[] }) => {

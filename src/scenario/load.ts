@@ -13,7 +13,13 @@ import { type ManifestScenario, Provenance, resolveManifests } from './manifests
 import { attributeProblems, mergeUnder } from './manifests/merge.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
 import { objectKeysOf, type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
-import { type BalancerCatalog, crossCheck, type ParsedScenario, scenarioSchema } from './schema.js';
+import {
+  type BalancerCatalog,
+  crossCheck,
+  DEFAULTS,
+  type ParsedScenario,
+  scenarioSchema,
+} from './schema.js';
 import {
   applyOverrides,
   expandSweep,
@@ -148,6 +154,8 @@ function inheritServiceAffinity(raw: Record<string, unknown>, catalog: BalancerC
   const affinity = service.sessionAffinity;
   const timeout = service.sessionAffinityTimeoutSeconds;
   if (affinity === undefined && timeout === undefined) return;
+  // Without `balancers:` the default list gets the Service's affinity too.
+  if (raw.balancers === undefined) raw.balancers = [...DEFAULTS.balancers];
   const list = raw.balancers;
   if (!Array.isArray(list)) return;
   list.forEach((entry, i) => {
@@ -398,6 +406,11 @@ export interface LoadedScenario {
   readonly provenance: Provenance;
 }
 
+function withoutName(raw: Record<string, unknown>): Record<string, unknown> {
+  const { name: _name, ...rest } = raw;
+  return rest;
+}
+
 /** How a scenario made of manifests only is named in messages. */
 export const MANIFESTS_DISPLAY = '(manifests)';
 
@@ -445,7 +458,9 @@ export function loadScenarioInputs(
     ms = resolveManifests(manifests, { balancerNames: catalog.names });
     if (ms.problems.length > 0) throw new ScenarioError(ms.problems);
   }
-  const raw = ms === undefined || !isMapping(fileRaw) ? fileRaw : mergeUnder(ms.raw, fileRaw);
+  // A scenario file names the scenario (its `name:`, else its base name), as without manifests.
+  const under = ms === undefined || file === undefined ? ms?.raw : withoutName(ms.raw);
+  const raw = under === undefined || !isMapping(fileRaw) ? fileRaw : mergeUnder(under, fileRaw);
   const resolveOptions = {
     ...options,
     displayName: display,

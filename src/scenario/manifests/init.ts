@@ -201,13 +201,19 @@ function annotate(node: Node, p: PathSegment[], origins: ReadonlyMap<string, Ori
       const child = [...p, key];
       const o = origins.get(pathToString(child));
       const value = it.value as Node | null;
-      if (o !== undefined && value !== null) {
+      if (value !== null) {
         const arrivals = key === 'arrivals' && p.length === 1 && p[0] === 'workload';
         const empty = isSeq(value) && value.items.length === 0;
         if (empty) value.flow = true;
         if (isScalar(value) || (isMap(value) && (isDistributionNode(value) || arrivals)) || empty) {
-          value.comment = ` ${describeOrigin(o)}`;
-        } else (it.key as Scalar).commentBefore = ` ${describeOrigin(o)}`;
+          // A flow mapping carries the origins of its own keys too (`rate` from --set).
+          const at = pathToString(child);
+          const inner = [...origins]
+            .filter(([k, x]) => k.startsWith(`${at}.`) && x !== o)
+            .map(([k, x]) => `${k.slice(at.length + 1)} ${describeOrigin(x)}`);
+          const all = [...(o === undefined ? [] : [describeOrigin(o)]), ...inner];
+          if (all.length > 0) value.comment = ` ${all.join('; ')}`;
+        } else if (o !== undefined) (it.key as Scalar).commentBefore = ` ${describeOrigin(o)}`;
       }
       if (value !== null) annotate(value, child, origins);
     }
