@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
-import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
+import { DISTRIBUTION_NAMES } from '../engine/distributions/index.js';
+import { didYouMean } from '../fields/fields.js';
 import { outputFolderProblem } from '../output/files.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
@@ -26,7 +27,6 @@ import {
 } from '../scenario/load.js';
 import { writeScenarioYaml } from '../scenario/manifests/init.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
-import { didYouMean } from '../schema/fields.js';
 import { createProgress, type Output } from './progress.js';
 
 export const EXIT_OK = 0;

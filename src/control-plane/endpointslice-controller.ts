@@ -1,19 +1,19 @@
 import type { Cluster, ClusterListener, Pod } from '../cluster/cluster.js';
-import type {
-  EndpointChange,
-  EndpointChangeKind,
-  EndpointFeed,
-  EndpointSnapshot,
-} from '../cluster/endpoint-state.js';
 import type { Ip, NodeId, PodId } from '../cluster/types.js';
 import {
   type Distribution,
   type DistributionSpec,
   makeDistribution,
-} from '../engine/distributions.js';
+} from '../engine/distributions/index.js';
 import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 import { ApiServer, type WriteOrigin } from './api-server.js';
+import type {
+  EndpointChange,
+  EndpointChangeKind,
+  EndpointFeed,
+  EndpointSnapshot,
+} from './endpoint-state.js';
 
 export interface EndpointSliceControllerOptions {
   /** --max-endpoints-per-slice. @default 100 */

@@ -1,11 +1,11 @@
 import type { ClusterListener } from '../cluster/cluster.js';
-import type { EndpointFeed, EndpointSnapshot } from '../cluster/endpoint-state.js';
 import type { Ip, NodeId } from '../cluster/types.js';
+import type { EndpointFeed, EndpointSnapshot } from '../control-plane/endpoint-state.js';
 import {
   type Distribution,
   type DistributionSpec,
   makeDistribution,
-} from '../engine/distributions.js';
+} from '../engine/distributions/index.js';
 import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import { type EventKind, NO_EVENT, type Simulation } from '../engine/simulation.js';
 import {

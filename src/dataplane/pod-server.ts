@@ -111,8 +111,6 @@ export class PodServers {
   private servedCount = new Float64Array(0);
   private busyTime = new Float64Array(0);
   private idleNotified = new Uint8Array(0);
-  /** Head of each pod's connection list (maintained by the request path). */
-  connHead = new Int32Array(0);
   /** Number of pods created so far (ids are 0..count-1). */
   count = 0;
 
@@ -154,7 +152,6 @@ export class PodServers {
     this.servedCount = g(this.servedCount);
     this.busyTime = g(this.busyTime);
     this.idleNotified = g(this.idleNotified);
-    this.connHead = g(this.connHead, -1);
     this.cap = c;
   }
 

@@ -1,15 +1,15 @@
 /**
  * `lbsim explain KEY` (as `kubectl explain`): the type, default and meaning of a scenario key,
  * read from the very schema that validates scenario files (scenarioSchema): its object shapes
- * give the keys, its field builders' metadata the types (src/schema/fields.ts), its `.default()`
+ * give the keys, its field builders' metadata the types (src/fields/fields.ts), its `.default()`
  * wrappers the defaults, and KEY_DOCS (schema/key-docs.ts, kept complete by a test against this
  * walk) the meaning and source. So the tool and the validation cannot disagree.
  */
 import { globalRegistry, type z } from 'zod';
-import { formatDuration } from '../schema/units.js';
+import { formatDuration } from '../fields/units.js';
 import { registryCatalog } from './balancer-catalog.js';
+import { scenarioSchema } from './schema/index.js';
 import { KEY_DOCS } from './schema/key-docs.js';
-import { scenarioSchema } from './schema.js';
 
 let built: z.ZodType | undefined;
 /** The scenario schema with the registry's balancers (what `lbsim run` validates with). */

@@ -12,14 +12,14 @@ import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
 import { type ManifestScenario, Provenance, resolveManifests } from './manifests/index.js';
 import { attributeProblems, mergeUnder } from './manifests/merge.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
-import { objectKeysOf, type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
 import {
   type BalancerCatalog,
   crossCheck,
   DEFAULTS,
   type ParsedScenario,
   scenarioSchema,
-} from './schema.js';
+} from './schema/index.js';
+import { objectKeysOf, type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
 import {
   applyOverrides,
   expandSweep,

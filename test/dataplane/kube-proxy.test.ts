@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChurnSpec } from '../../src/cluster/churn.js';
-import type { EndpointChange } from '../../src/cluster/endpoint-state.js';
+import type { EndpointChange } from '../../src/control-plane/endpoint-state.js';
 import type { NodeTable } from '../../src/dataplane/kube-proxy.js';
 import {
   iptablesRuleCount,
@@ -8,7 +8,7 @@ import {
   type SyncCostOptions,
   syncDuration,
 } from '../../src/dataplane/sync-cost.js';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { buildStack, type StackOptions } from '../cluster/stack.js';
 
 const constant = (value: number) => makeDistribution({ distribution: 'constant', value });

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { registryCatalog } from '../../src/scenario/balancer-catalog.js';
 import { canonicalKey, explainKey, listKeys, scenarioKeys } from '../../src/scenario/explain.js';
 import { loadScenarioText } from '../../src/scenario/load.js';
+import { scenarioSchema } from '../../src/scenario/schema/index.js';
 import { KEY_DOCS } from '../../src/scenario/schema/key-docs.js';
-import { scenarioSchema } from '../../src/scenario/schema.js';
 
 const schema = scenarioSchema({ baseDir: '.', readFile: () => '' }, registryCatalog());
 

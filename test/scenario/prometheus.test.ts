@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { loadScenarioText } from '../../src/scenario/load.js';
 import { parsePrometheusHistogram } from '../../src/scenario/schema/prometheus.js';
 

@@ -5,10 +5,10 @@
  * HTTP API's instant query endpoint (`/api/v1/query`, resultType `vector`, one sample per `le`,
  * e.g. of `sum by (le) (rate(..._bucket[1h]))`). Series that match `labels` are summed bucket by
  * bucket (as `sum by (le)` does: all nodes' kube-proxies together). The result is the engine's
- * histogram spec, sampled within buckets (src/engine/bucket-histogram.ts).
+ * histogram spec, sampled within buckets (src/engine/distributions/histogram.ts).
  */
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { didYouMean, listNames } from '../../schema/fields.js';
+import { didYouMean, listNames } from '../../fields/fields.js';
 import { isMapping } from './common.js';
 
 export interface HistogramData {

@@ -1,5 +1,5 @@
-import type { Distribution } from './distributions.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../random.js';
+import type { Distribution } from './spec.js';
 
 /**
  * A distribution given by a cumulative histogram, as Prometheus histograms are exposed
