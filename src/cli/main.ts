@@ -7,6 +7,8 @@ import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions/index.js';
+import { didYouMean } from '../fields/fields.js';
+import type { Threshold } from '../fields/thresholds.js';
 import { disruptionLines } from '../output/disruptions.js';
 import { outputFolderProblem, writeFileAtomic } from '../output/files.js';
 import { type PairedComparison, pairedComparisons } from '../output/paired.js';
@@ -27,11 +29,17 @@ import { parseShard, planJobs, resolveAutoShard } from '../runner/jobs.js';
 import { LiveProgress } from '../runner/live-progress.js';
 import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
-import { formatProblem } from '../scenario/errors.js';
-import { listShippedScenarios, validateScenarioFiles } from '../scenario/load.js';
+import { formatProblem, ScenarioError } from '../scenario/errors.js';
+import { explainKey, scenarioKeys } from '../scenario/explain.js';
+import {
+  listShippedScenarios,
+  loadScenarioInputs,
+  MANIFESTS_DISPLAY,
+  validateScenarioFiles,
+} from '../scenario/load.js';
+import { writeScenarioYaml } from '../scenario/manifests/init.js';
 import { offeredLoadReport } from '../scenario/offered-load.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
-import type { Threshold } from '../fields/thresholds.js';
 import { createProgress, type Output } from './progress.js';
 
 export const EXIT_OK = 0;
@@ -70,6 +78,10 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+function collectPath(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
 function list(value: string): string[] {
   const items = value
     .split(',')
@@ -91,6 +103,7 @@ function shardArg(value: string): { index: number; count: number } | 'auto' {
 
 interface RunOpts {
   out: string;
+  filename: string[];
   jobs?: number;
   seed?: number;
   replications?: number;
@@ -136,23 +149,50 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .showHelpAfterError('(run with --help for usage)');
 
-  /** Loads and validates every file; prints every problem and exits 2 on any. */
-  const load = (files: string[], overrides: ScenarioOverrides): ResolvedScenario[] => {
-    const v = validateScenarioFiles(files, overrides);
-    if (!v.ok) {
-      for (const p of v.problems) io.err(`${formatProblem(p)}\n`);
-      const msg = `${v.problems.length} problem(s) found: nothing was run`;
-      io.err(`${msg}\n`);
-      // Not program.error(): its "run with --help" hint would only distract from the list above.
-      throw new CommanderError(EXIT_USAGE, 'lbsim.invalidScenario', msg);
+  /** Prints every problem and exits 2 (not program.error(): its hint would only distract). */
+  const fail = (problems: readonly Parameters<typeof formatProblem>[0][]): never => {
+    for (const p of problems) io.err(`${formatProblem(p)}\n`);
+    const msg = `${problems.length} problem(s) found: nothing was run`;
+    io.err(`${msg}\n`);
+    throw new CommanderError(EXIT_USAGE, 'lbsim.invalidScenario', msg);
+  };
+  const warn = (warnings: readonly string[]) => {
+    for (const w of warnings) io.err(`warning: ${w}\n`);
+  };
+  /** At least one scenario file or `-f`. */
+  const needInput = (files: string[], manifests: string[]) => {
+    if (files.length === 0 && manifests.length === 0) {
+      program.error(
+        'expected scenario files or -f MANIFEST (a file or folder of Kubernetes manifests)',
+        {
+          exitCode: EXIT_USAGE,
+        },
+      );
     }
-    return files.map((f) => v.scenarios.get(f) as ResolvedScenario);
+  };
+  /** Loads and validates every file (over the manifests); prints every problem and exits 2 on any. */
+  const load = (
+    files: string[],
+    overrides: ScenarioOverrides,
+    manifests: string[] = [],
+  ): ResolvedScenario[] => {
+    const v = validateScenarioFiles(files, overrides, manifests.length > 0 ? { manifests } : {});
+    warn(v.warnings);
+    if (!v.ok) fail(v.problems);
+    const keys = files.length === 0 ? [MANIFESTS_DISPLAY] : files;
+    return keys.map((f) => v.scenarios.get(f) as ResolvedScenario);
   };
 
   program
     .command('run')
     .description('run every (file x variant x balancer x replication) job on a worker pool')
-    .argument('<files...>', 'scenario files (YAML or JSON)')
+    .argument('[files...]', 'scenario files (YAML or JSON)')
+    .option(
+      '-f, --filename <path>',
+      'Kubernetes manifests (file or folder, repeatable), under the scenario files',
+      collectPath,
+      [],
+    )
     .option('-o, --out <dir>', 'output folder (one sub-folder per scenario)', 'results')
     .option(
       '-j, --jobs <n>',
@@ -207,7 +247,8 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         ...(opts.replications === undefined ? {} : { replications: opts.replications }),
         ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
       };
-      const scenarios = load(files, overrides);
+      needInput(files, opts.filename);
+      const scenarios = load(files, overrides, opts.filename);
       let failIf: Threshold[];
       const ownThresholds = new Map<string, Threshold[]>();
       try {
@@ -360,14 +401,72 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
   program
     .command('validate')
     .description('check scenario files without running them')
-    .argument('<files...>', 'scenario files')
+    .argument('[files...]', 'scenario files')
+    .option(
+      '-f, --filename <path>',
+      'Kubernetes manifests (file or folder, repeatable)',
+      collectPath,
+      [],
+    )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((files: string[], opts: { set: string[] }) => {
-      const scenarios = load(files, { set: opts.set });
-      for (const [file, s] of files.map((f, i) => [f, scenarios[i] as ResolvedScenario] as const)) {
+    .action((files: string[], opts: { set: string[]; filename: string[] }) => {
+      needInput(files, opts.filename);
+      const scenarios = load(files, { set: opts.set }, opts.filename);
+      const shown = files.length === 0 ? [opts.filename.join(' ')] : files;
+      for (const [file, s] of shown.map((f, i) => [f, scenarios[i] as ResolvedScenario] as const)) {
         const jobs = planJobs([s])[0]?.jobs.length ?? 0;
         io.out(`${file}: ok (${s.name}: ${s.variants.length} variant(s), ${jobs} job(s))\n`);
       }
+    });
+
+  program
+    .command('init')
+    .description('write the scenario that Kubernetes manifests resolve to, as commented YAML')
+    .argument('[file]', 'a scenario file whose keys go over the manifests')
+    .requiredOption(
+      '-f, --filename <path>',
+      'Kubernetes manifests (file or folder, repeatable)',
+      collectPath,
+    )
+    .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
+    .action((file: string | undefined, opts: { set: string[]; filename: string[] }) => {
+      const overrides: ScenarioOverrides = { set: opts.set };
+      try {
+        const loaded = loadScenarioInputs(
+          { ...(file === undefined ? {} : { file }), manifests: opts.filename },
+          overrides,
+        );
+        warn(loaded.warnings);
+        io.out(
+          writeScenarioYaml({
+            raw: loaded.raw,
+            provenance: loaded.provenance,
+            ...(file === undefined ? {} : { scenarioFile: file, scenarioRaw: loaded.fileRaw }),
+            overrides,
+            manifests: opts.filename,
+            dir: file === undefined ? process.cwd() : path.dirname(path.resolve(file)),
+          }),
+        );
+      } catch (e) {
+        if (e instanceof ScenarioError) fail(e.problems);
+        throw e;
+      }
+    });
+
+  program
+    .command('explain')
+    .description('the type, default and meaning of a scenario key (as kubectl explain)')
+    .argument('[key]', 'a key path such as kubeProxy.minSyncPeriod (none: the top-level keys)')
+    .action((key: string | undefined) => {
+      const text = explainKey(key ?? '');
+      if (text === undefined) {
+        const near = didYouMean(key ?? '', scenarioKeys());
+        program.error(
+          `explain: no scenario key \`${key}\`${near ? ` (did you mean \`${near}\`?)` : ''}; \`lbsim explain\` lists the top-level keys`,
+          { exitCode: EXIT_USAGE },
+        );
+      }
+      io.out(text as string);
     });
 
   program

@@ -35,49 +35,62 @@ export function duration(bounds: DurationBounds = {}) {
     `a duration (seconds, or a string such as \`250ms\`, \`5s\`, \`10m\`)` +
     (bounds.positive ? ' > 0' : min > 0 ? ` >= ${formatDuration(min)}` : ' >= 0') +
     (max < Number.POSITIVE_INFINITY ? ` and <= ${formatDuration(max)}` : '');
-  return z.unknown().transform((v, ctx): number => {
-    const s = parseDuration(v);
-    if (s === undefined || s < min || s > max || (bounds.positive && s <= 0)) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
-      return z.NEVER;
-    }
-    return s;
-  });
+  const type =
+    'duration' +
+    (bounds.positive ? ' > 0' : min > 0 ? ` >= ${formatDuration(min)}` : ' >= 0') +
+    (max < Number.POSITIVE_INFINITY ? `, <= ${formatDuration(max)}` : '');
+  return z
+    .unknown()
+    .meta({ type })
+    .transform((v, ctx): number => {
+      const s = parseDuration(v);
+      if (s === undefined || s < min || s > max || (bounds.positive && s <= 0)) {
+        ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
+        return z.NEVER;
+      }
+      return s;
+    });
 }
 
 /** An integer or a percentage (`25%`), as Kubernetes IntOrString. */
 export function intOrPercent() {
-  return z.unknown().transform((v, ctx): IntOrPercent => {
-    const p = parseIntOrPercent(v);
-    if (p === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected an integer >= 0 or a percentage such as \`25%\`, got ${show(v)}`,
-      });
-      return z.NEVER;
-    }
-    return p;
-  });
+  return z
+    .unknown()
+    .meta({ type: 'integer >= 0 or percentage (`25%`)' })
+    .transform((v, ctx): IntOrPercent => {
+      const p = parseIntOrPercent(v);
+      if (p === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected an integer >= 0 or a percentage such as \`25%\`, got ${show(v)}`,
+        });
+        return z.NEVER;
+      }
+      return p;
+    });
 }
 
 /** A fraction in [0, 1], given as a number or a percentage string (`99%` -> 0.99). */
 export function fraction() {
-  return z.unknown().transform((v, ctx): number => {
-    let x: number | undefined;
-    if (typeof v === 'number') x = v;
-    else if (typeof v === 'string') {
-      const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
-      x = m ? Number(m[1]) / 100 : undefined;
-    }
-    if (x === undefined || !(x >= 0 && x <= 1)) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected a fraction in [0, 1] or a percentage such as \`5%\`, got ${show(v)}`,
-      });
-      return z.NEVER;
-    }
-    return x;
-  });
+  return z
+    .unknown()
+    .meta({ type: 'fraction in [0, 1] or percentage (`5%`)' })
+    .transform((v, ctx): number => {
+      let x: number | undefined;
+      if (typeof v === 'number') x = v;
+      else if (typeof v === 'string') {
+        const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(v);
+        x = m ? Number(m[1]) / 100 : undefined;
+      }
+      if (x === undefined || !(x >= 0 && x <= 1)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a fraction in [0, 1] or a percentage such as \`5%\`, got ${show(v)}`,
+        });
+        return z.NEVER;
+      }
+      return x;
+    });
 }
 
 /** Exported for other schema modules that build their own messages. */
@@ -112,36 +125,45 @@ function inBounds(x: number, b: NumberBounds): boolean {
 /** A finite number within bounds: `expected a number > 0, got ...`. */
 export function number(bounds: NumberBounds = {}) {
   const what = `a number${boundsText(bounds)}`;
-  return z.unknown().transform((v, ctx): number => {
-    if (typeof v !== 'number' || !inBounds(v, bounds)) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
-      return z.NEVER;
-    }
-    return v;
-  });
+  return z
+    .unknown()
+    .meta({ type: `number${boundsText(bounds)}` })
+    .transform((v, ctx): number => {
+      if (typeof v !== 'number' || !inBounds(v, bounds)) {
+        ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
+        return z.NEVER;
+      }
+      return v;
+    });
 }
 
 /** An integer within bounds: `expected an integer >= 1, got `0``. */
 export function integer(bounds: NumberBounds = {}) {
   const what = `an integer${boundsText(bounds)}`;
-  return z.unknown().transform((v, ctx): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || !inBounds(v, bounds)) {
-      ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
-      return z.NEVER;
-    }
-    return v;
-  });
+  return z
+    .unknown()
+    .meta({ type: `integer${boundsText(bounds)}` })
+    .transform((v, ctx): number => {
+      if (typeof v !== 'number' || !Number.isInteger(v) || !inBounds(v, bounds)) {
+        ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
+        return z.NEVER;
+      }
+      return v;
+    });
 }
 
 /** `true` or `false`. */
 export function boolean() {
-  return z.unknown().transform((v, ctx): boolean => {
-    if (typeof v !== 'boolean') {
-      ctx.addIssue({ code: 'custom', message: `expected true or false, got ${show(v)}` });
-      return z.NEVER;
-    }
-    return v;
-  });
+  return z
+    .unknown()
+    .meta({ type: 'true | false' })
+    .transform((v, ctx): boolean => {
+      if (typeof v !== 'boolean') {
+        ctx.addIssue({ code: 'custom', message: `expected true or false, got ${show(v)}` });
+        return z.NEVER;
+      }
+      return v;
+    });
 }
 
 /**
@@ -182,16 +204,19 @@ export function listNames(names: readonly string[]): string {
 
 /** One of a fixed set of strings, with "did you mean" on a near miss. */
 export function oneOf<const T extends readonly string[]>(values: T, what = 'one of') {
-  return z.unknown().transform((v, ctx): T[number] => {
-    if (typeof v !== 'string' || !values.includes(v)) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          `expected ${what} ${listNames(values)}, got ${show(v)}` +
-          (typeof v === 'string' ? suggestion(v, values) : ''),
-      });
-      return z.NEVER;
-    }
-    return v as T[number];
-  });
+  return z
+    .unknown()
+    .meta({ type: values.map((x) => `\`${x}\``).join(' | ') })
+    .transform((v, ctx): T[number] => {
+      if (typeof v !== 'string' || !values.includes(v)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `expected ${what} ${listNames(values)}, got ${show(v)}` +
+            (typeof v === 'string' ? suggestion(v, values) : ''),
+        });
+        return z.NEVER;
+      }
+      return v as T[number];
+    });
 }

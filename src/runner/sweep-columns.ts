@@ -14,8 +14,8 @@
  * - anything else (names, booleans, mixed): the value as written (the column is then text).
  */
 
-import { formatSweepValue, parsePath } from '../scenario/sweep.js';
 import { parseDuration } from '../fields/units.js';
+import { formatSweepValue, parsePath } from '../scenario/sweep.js';
 
 /** One swept key's numeric column. */
 export interface SweepColumn {

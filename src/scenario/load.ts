@@ -10,10 +10,13 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import { registryCatalog } from './balancer-catalog.js';
 import { replaceBalancers } from './balancer-override.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
+import { type ManifestScenario, Provenance, resolveManifests } from './manifests/index.js';
+import { attributeProblems, mergeUnder } from './manifests/merge.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
 import {
   type BalancerCatalog,
   crossCheck,
+  DEFAULTS,
   type ParsedScenario,
   scenarioSchema,
 } from './schema/index.js';
@@ -152,6 +155,8 @@ function inheritServiceAffinity(raw: Record<string, unknown>, catalog: BalancerC
   const affinity = service.sessionAffinity;
   const timeout = service.sessionAffinityTimeoutSeconds;
   if (affinity === undefined && timeout === undefined) return;
+  // Without `balancers:` the default list gets the Service's affinity too.
+  if (raw.balancers === undefined) raw.balancers = [...DEFAULTS.balancers];
   const list = raw.balancers;
   if (!Array.isArray(list)) return;
   list.forEach((entry, i) => {
@@ -377,24 +382,113 @@ export function resolveScenario(
 }
 
 /**
- * Loads, validates and resolves a scenario file (YAML, or JSON when it ends in `.json`).
- * Throws ScenarioError carrying every problem found in the file.
+ * Loads, validates and resolves a scenario file (YAML, or JSON when it ends in `.json`), with
+ * the manifests it names (`manifests:`). Throws ScenarioError carrying every problem found.
  */
 export function loadScenarioFile(
   file: string,
   overrides?: ScenarioOverrides,
   options: LoadOptions = {},
 ): ResolvedScenario {
-  const display = options.displayName ?? file;
-  const doc = readDocument(file, display);
-  if (doc.problems.length > 0) throw new ScenarioError(doc.problems);
-  return resolveScenario(doc.raw, {
+  return loadScenarioInputs({ file }, overrides, options).scenario;
+}
+
+/** What a scenario is made of: a scenario file, Kubernetes manifests (`-f`), or both. */
+export interface ScenarioInputs {
+  /** The scenario file; its keys override the manifests'. */
+  readonly file?: string;
+  /** Manifest files and folders (`-f`), besides those the scenario file names. */
+  readonly manifests?: readonly string[];
+}
+
+export interface LoadedScenario {
+  readonly scenario: ResolvedScenario;
+  /** Manifest fields and objects lbsim does not model, one line each. */
+  readonly warnings: readonly string[];
+  /** The raw content validated (manifests < scenario file), before `--set`. */
+  readonly raw: Record<string, unknown>;
+  /** The scenario file's own content (without `manifests:`), or {} without a file. */
+  readonly fileRaw: unknown;
+  /** Where each manifest-derived value came from. */
+  readonly provenance: Provenance;
+}
+
+function withoutName(raw: Record<string, unknown>): Record<string, unknown> {
+  const { name: _name, ...rest } = raw;
+  return rest;
+}
+
+/** How a scenario made of manifests only is named in messages. */
+export const MANIFESTS_DISPLAY = '(manifests)';
+
+/**
+ * Loads a scenario from a scenario file and/or manifests: the manifests' values, under the
+ * scenario file's keys, under `--set`. A problem with a value that came from a manifest is
+ * reported at that manifest's file, document, object and field.
+ */
+export function loadScenarioInputs(
+  inputs: ScenarioInputs,
+  overrides?: ScenarioOverrides,
+  options: LoadOptions = {},
+): LoadedScenario {
+  const { file } = inputs;
+  const display = options.displayName ?? file ?? MANIFESTS_DISPLAY;
+  let fileRaw: unknown = {};
+  let lineOf: RawDocument['lineOf'] = () => undefined;
+  const manifests = [...(inputs.manifests ?? [])];
+  if (file !== undefined) {
+    const doc = readDocument(file, display);
+    if (doc.problems.length > 0) throw new ScenarioError(doc.problems);
+    fileRaw = doc.raw;
+    lineOf = doc.lineOf;
+    if (isMapping(fileRaw) && 'manifests' in fileRaw) {
+      const { manifests: listed, ...rest } = fileRaw;
+      if (!Array.isArray(listed) || !listed.every((m) => typeof m === 'string')) {
+        throw new ScenarioError([
+          {
+            file: display,
+            path: 'manifests',
+            message: `expected a list of manifest files or folders (relative to the scenario file), got \`${JSON.stringify(listed)}\``,
+            ...(lineOf(['manifests']) === undefined
+              ? {}
+              : { line: lineOf(['manifests']) as number }),
+          },
+        ]);
+      }
+      manifests.push(...listed.map((m) => path.resolve(path.dirname(file), m)));
+      fileRaw = rest;
+    }
+  }
+  let ms: ManifestScenario | undefined;
+  if (manifests.length > 0) {
+    const catalog = options.catalog ?? defaultCatalog();
+    ms = resolveManifests(manifests, { balancerNames: catalog.names });
+    if (ms.problems.length > 0) throw new ScenarioError(ms.problems);
+  }
+  // A scenario file names the scenario (its `name:`, else its base name), as without manifests.
+  const under = ms === undefined || file === undefined ? ms?.raw : withoutName(ms.raw);
+  const raw = under === undefined || !isMapping(fileRaw) ? fileRaw : mergeUnder(under, fileRaw);
+  const resolveOptions = {
     ...options,
     displayName: display,
-    file,
-    lineOf: doc.lineOf,
+    lineOf,
+    ...(file === undefined ? {} : { file }),
     ...(overrides === undefined ? {} : { overrides }),
-  });
+  };
+  let scenario: ResolvedScenario;
+  try {
+    scenario = resolveScenario(raw, resolveOptions);
+  } catch (e) {
+    if (ms === undefined || !(e instanceof ScenarioError)) throw e;
+    throw new ScenarioError(attributeProblems(e.problems, ms.provenance, fileRaw));
+  }
+  return {
+    scenario,
+    warnings: ms?.warnings ?? [],
+    raw: isMapping(raw) ? raw : {},
+    fileRaw,
+    provenance: ms?.provenance ?? new Provenance(),
+  };
 }
 
 /** Parses scenario text (for tests and tools that hold the text). */
@@ -420,27 +514,48 @@ export interface ValidationResult {
   readonly ok: boolean;
   /** Every problem of every file, in file order. */
   readonly problems: readonly ScenarioProblem[];
-  /** The scenarios that validated, by file. */
+  /** The scenarios that validated, by file (MANIFESTS_DISPLAY for manifests alone). */
   readonly scenarios: ReadonlyMap<string, ResolvedScenario>;
+  /** Warnings about manifest fields not modelled, each once. */
+  readonly warnings: readonly string[];
 }
 
-/** Validates several files, collecting every problem of every file (for `lbsim validate`). */
+/**
+ * Validates several files, collecting every problem of every file (for `lbsim validate`). With
+ * `manifests` (`-f`), each file is put over them; with manifests and no files, they are the one
+ * scenario (keyed MANIFESTS_DISPLAY).
+ */
 export function validateScenarioFiles(
   files: readonly string[],
   overrides?: ScenarioOverrides,
-  options: Omit<LoadOptions, 'displayName'> = {},
+  options: Omit<LoadOptions, 'displayName'> & { readonly manifests?: readonly string[] } = {},
 ): ValidationResult {
   const problems: ScenarioProblem[] = [];
   const scenarios = new Map<string, ResolvedScenario>();
-  for (const f of files) {
+  const warnings = new Set<string>();
+  const { manifests, ...loadOptions } = options;
+  const inputs: (string | undefined)[] =
+    files.length === 0 && manifests !== undefined && manifests.length > 0
+      ? [undefined]
+      : [...files];
+  for (const f of inputs) {
     try {
-      scenarios.set(f, loadScenarioFile(f, overrides, options));
+      const loaded = loadScenarioInputs(
+        {
+          ...(f === undefined ? {} : { file: f }),
+          ...(manifests === undefined ? {} : { manifests }),
+        },
+        overrides,
+        loadOptions,
+      );
+      scenarios.set(f ?? MANIFESTS_DISPLAY, loaded.scenario);
+      for (const w of loaded.warnings) warnings.add(w);
     } catch (e) {
       if (e instanceof ScenarioError) problems.push(...e.problems);
       else throw e;
     }
   }
-  return { ok: problems.length === 0, problems, scenarios };
+  return { ok: problems.length === 0, problems, scenarios, warnings: [...warnings] };
 }
 
 export interface ShippedScenario {

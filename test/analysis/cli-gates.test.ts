@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_THRESHOLD } from '../../src/cli/main.js';
+import { breaches, parseThreshold } from '../../src/fields/thresholds.js';
 import { packageRoot } from '../../src/output/run-info.js';
 import { replaceBalancers } from '../../src/scenario/balancer-override.js';
-import { breaches, parseThreshold } from '../../src/fields/thresholds.js';
 import { lbsim } from '../cli/helpers.js';
 
 const TOY = pathToFileURL(path.join(packageRoot(), 'dist', 'src', 'runner', 'toy-model.js')).href;

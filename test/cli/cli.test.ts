@@ -283,3 +283,73 @@ describe('bin/lbsim.js', () => {
     }, 30_000);
   }
 });
+
+describe('manifests: run -f, init -f, explain (needs `npm run build`)', () => {
+  const MY_CLUSTER = path.join(root, 'examples', 'my-cluster');
+
+  it('run -f examples/my-cluster/ and a run of what init -f writes give byte-identical CSVs', async () => {
+    const d = tmp();
+    const set = ['--set', 'duration=20s', '--set', 'churn=[{type: rollout, at: 5s}]'];
+    const init = await lbsim('init', '-f', MY_CLUSTER, ...set);
+    expect(init.code).toBe(0);
+    expect(init.err).toMatch(
+      /warning: .*deployment\.yaml: doc 1 \(Deployment web\): spec\.template\.spec\.affinity: not modelled, ignored/,
+    );
+    // The paths in the written file are relative to the working directory: keep it there.
+    const scenario = path.join(process.cwd(), `.init-test-${process.pid}.yaml`);
+    fs.writeFileSync(scenario, init.out);
+    try {
+      const a = await lbsim(
+        'run',
+        '-q',
+        '-j',
+        '1',
+        '--out',
+        path.join(d, 'a'),
+        '-f',
+        MY_CLUSTER,
+        ...set,
+      );
+      const b = await lbsim('run', '-q', '-j', '1', '--out', path.join(d, 'b'), scenario);
+      expect([a.code, b.code]).toEqual([0, 0]);
+      const csvs = fs.readdirSync(path.join(d, 'a', 'web')).filter((f) => f.endsWith('.csv'));
+      expect(csvs.length).toBeGreaterThanOrEqual(6);
+      for (const f of csvs) {
+        expect(fs.readFileSync(path.join(d, 'b', 'web', f)), f).toEqual(
+          fs.readFileSync(path.join(d, 'a', 'web', f)),
+        );
+      }
+    } finally {
+      fs.rmSync(scenario, { force: true });
+    }
+  }, 60_000);
+
+  it('invalid manifests exit 2 before anything runs, naming file, doc, object and field', async () => {
+    const d = tmp();
+    writeScenario(
+      d,
+      'd.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: -1\n  selector: {matchLabels: {app: web}}\n  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: web}]}}\n',
+    );
+    const r = await lbsim('run', '--out', path.join(d, 'out'), '-f', d);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /d\.yaml: doc 1 \(Deployment web\): spec\.replicas: expected an integer >= 0, got `-1` \(scenario key deployment\.replicas\)/,
+    );
+    expect(fs.existsSync(path.join(d, 'out'))).toBe(false);
+    expect((await lbsim('validate', '-f', d)).code).toBe(2);
+    expect((await lbsim('init')).code).toBe(2);
+  });
+
+  it('validate -f, and explain with a near miss', async () => {
+    const v = await lbsim('validate', '-f', MY_CLUSTER);
+    expect(v.code).toBe(0);
+    expect(v.out).toMatch(/ok \(web: 1 variant\(s\), 1 job\(s\)\)/);
+    const e = await lbsim('explain', 'kubeProxy.minSyncPeriod');
+    expect(e.code).toBe(0);
+    expect(e.out).toMatch(/DEFAULT: 1s/);
+    const bad = await lbsim('explain', 'kubeProxy.minSyncPerod');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/did you mean `kubeProxy\.minSyncPeriod`/);
+  });
+});

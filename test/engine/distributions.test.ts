@@ -399,7 +399,7 @@ describe('spec validation', () => {
       'distribution.values[1]: expected a number >= 0, got "x"',
     ]);
     expect(issues({ distribution: 'weibull', mean: 1 })[0]).toMatch(
-      /^distribution\.distribution: expected one of constant, exponential, .*empirical, got "weibull"$/,
+      /^distribution\.distribution: expected one of constant, exponential, .*empirical, histogram, got "weibull"$/,
     );
     expect(issues({ distribution: 'exponential', mean: '5ms' })).toEqual([
       'distribution.mean: expected a number > 0, got "5ms"',

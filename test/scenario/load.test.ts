@@ -502,3 +502,21 @@ describe('validateScenarioFiles and listShippedScenarios', () => {
     expect(files).toEqual([...files].sort());
   });
 });
+
+describe('defaults that other keys complete', () => {
+  it("the default balancer list gets the Service's session affinity", () => {
+    const s = loadScenarioText(
+      'service: {sessionAffinity: ClientIP, sessionAffinityTimeoutSeconds: 60}\n',
+    );
+    expect(
+      s.balancers.map((b) => [b.name, b.options.sessionAffinity, b.options.sessionAffinityTimeout]),
+    ).toEqual([['iptables', 'ClientIP', 60]]);
+  });
+
+  it('arrivals without `process` are poisson, so --set workload.arrivals.rate=N works alone', () => {
+    const s = loadScenarioText('duration: 10s\n', {
+      overrides: { set: ['workload.arrivals.rate=3000'] },
+    });
+    expect(s.workload.arrivals).toEqual({ process: 'poisson', rate: 3000 });
+  });
+});

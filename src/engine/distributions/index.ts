@@ -3,11 +3,12 @@
  * - spec.ts: the `Distribution` interface, `DistributionSpec`, the names, the guard's error;
  * - ziggurat.ts: the standard exponential and normal samplers every distribution builds on;
  * - special.ts: normal quantile and CDF, erfc, the incomplete gamma (for cdf/quantile only);
- * - base.ts, parametric.ts, mixture.ts, empirical.ts: one class per distribution;
+ * - base.ts, parametric.ts, mixture.ts, empirical.ts, histogram.ts: one class per distribution;
  * - make.ts: spec -> sampler, with the engine's runtime guard (the schema owns the messages).
  */
 export { BaseDistribution } from './base.js';
 export { EmpiricalDistribution } from './empirical.js';
+export { BucketHistogramDistribution } from './histogram.js';
 export { makeDistribution } from './make.js';
 export { MixtureDistribution } from './mixture.js';
 export {

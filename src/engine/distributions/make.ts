@@ -1,5 +1,6 @@
 import type { BaseDistribution } from './base.js';
 import { EmpiricalDistribution } from './empirical.js';
+import { BucketHistogramDistribution } from './histogram.js';
 import { MixtureDistribution } from './mixture.js';
 import {
   ConstantDistribution,
@@ -114,6 +115,8 @@ export function makeDistribution(spec: DistributionSpec, path = 'distribution'):
       });
       return new EmpiricalDistribution(values as number[]);
     }
+    case 'histogram':
+      return histogram(spec, path);
     default: {
       const name = (spec as { distribution?: unknown }).distribution;
       return fail(
@@ -122,4 +125,32 @@ export function makeDistribution(spec: DistributionSpec, path = 'distribution'):
       );
     }
   }
+}
+
+/** Guards a histogram spec (see BucketHistogramDistribution) and builds it. */
+function histogram(
+  spec: Extract<DistributionSpec, { distribution: 'histogram' }>,
+  path: string,
+): BaseDistribution {
+  const { bounds, cumulative, total } = spec;
+  if (!Array.isArray(bounds) || !Array.isArray(cumulative) || bounds.length !== cumulative.length) {
+    fail(path, 'expected `bounds` and `cumulative`: two lists of the same length');
+  }
+  bounds.forEach((b, i) => {
+    const prev = i === 0 ? -1 : (bounds[i - 1] as number);
+    if (!(typeof b === 'number' && Number.isFinite(b) && b >= 0 && b > prev)) {
+      fail(`${path}.bounds[${i}]`, `expected a finite number >= 0, ascending, got ${show(b)}`);
+    }
+  });
+  cumulative.forEach((c, i) => {
+    const prev = i === 0 ? 0 : (cumulative[i - 1] as number);
+    if (!(typeof c === 'number' && Number.isFinite(c) && c >= prev)) {
+      fail(`${path}.cumulative[${i}]`, `expected a finite count >= ${prev}, got ${show(c)}`);
+    }
+  });
+  const last = cumulative.length === 0 ? 0 : (cumulative[cumulative.length - 1] as number);
+  if (!(typeof total === 'number' && Number.isFinite(total) && total > 0 && total >= last)) {
+    fail(`${path}.total`, `expected a count > 0 and >= ${last}, got ${show(total)}`);
+  }
+  return new BucketHistogramDistribution(bounds, cumulative, total);
 }

@@ -37,7 +37,12 @@ export type DistributionSpec =
   /** Finite mixture, e.g. 99% 1 ms and 1% 1 s: weights are normalised to sum to 1. */
   | { distribution: 'mixture'; components: { weight: number; spec: DistributionSpec }[] }
   /** Resampling of observed values (uniform over the list). */
-  | { distribution: 'empirical'; values: number[] };
+  | { distribution: 'empirical'; values: number[] }
+  /**
+   * A cumulative histogram (Prometheus buckets): finite upper bounds ascending, the count <= each
+   * bound, and the total (the +Inf bucket); sampled uniformly within buckets (histogram.ts).
+   */
+  | { distribution: 'histogram'; bounds: number[]; cumulative: number[]; total: number };
 
 /** Names accepted in `distribution:` (for `lbsim list distributions` and error messages). */
 export const DISTRIBUTION_NAMES = [
@@ -49,6 +54,7 @@ export const DISTRIBUTION_NAMES = [
   'erlang',
   'mixture',
   'empirical',
+  'histogram',
 ] as const;
 
 /** One problem in a spec: `path` names the field (`serviceTime.p99`), `message` says why. */

@@ -14,7 +14,8 @@ import { duration, number } from '../../fields/fields.js';
 import { parseDuration } from '../../fields/units.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { parseInto } from './issues.js';
-import { readValuesFile } from './values-file.js';
+import { type HistogramData, parsePrometheusHistogram } from './prometheus.js';
+import { readReferencedFile, readValuesFile } from './values-file.js';
 
 const d = () => duration();
 const dPos = () => duration({ positive: true });
@@ -66,6 +67,17 @@ function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
     distribution: z.literal('mixture'),
     components: z.array(z.unknown()).min(1),
   });
+  // `buckets`: upper bound (a duration, or `+Inf`) -> cumulative count, as Prometheus exposes.
+  const histogram = strict({
+    distribution: z.literal('histogram'),
+    buckets: z.record(z.string(), z.number().min(0)),
+  });
+  const prometheus = strict({
+    distribution: z.literal('prometheus'),
+    file: z.string(),
+    metric: z.string().min(1),
+    labels: z.record(z.string(), z.string()).default({}),
+  });
 
   const union = z.discriminatedUnion('distribution', [
     constant,
@@ -76,6 +88,8 @@ function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
     erlang,
     empirical,
     mixture,
+    histogram,
+    prometheus,
   ]);
 
   return union.transform((v, c): DistributionSpec => {
@@ -168,12 +182,65 @@ function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
         });
         return ok ? { distribution: 'mixture', components } : z.NEVER;
       }
+      case 'histogram': {
+        const h = histogramFromBuckets(v.buckets);
+        if (typeof h === 'string') {
+          c.addIssue({ code: 'custom', path: ['buckets'], message: h });
+          return z.NEVER;
+        }
+        return histogramSpec(h);
+      }
+      case 'prometheus': {
+        const read = readReferencedFile(ctx, c, v.file, 'Prometheus metrics file');
+        if (read === undefined) return z.NEVER;
+        const r = parsePrometheusHistogram(read.text, v.metric, v.labels);
+        if (!r.ok) {
+          c.addIssue({ code: 'custom', path: ['file'], message: `${v.file}: ${r.message}` });
+          return z.NEVER;
+        }
+        return histogramSpec(r.histogram);
+      }
       default: {
         const never: never = v;
         return never;
       }
     }
   }) as unknown as z.ZodType<DistributionSpec>;
+}
+
+function histogramSpec(h: Omit<HistogramData, 'series'>): DistributionSpec {
+  return { distribution: 'histogram', bounds: h.bounds, cumulative: h.cumulative, total: h.total };
+}
+
+/** `{0.1: 5, 0.5: 9, +Inf: 10}` (bounds as durations) -> cumulative form, or a message. */
+function histogramFromBuckets(
+  buckets: Record<string, number>,
+): Omit<HistogramData, 'series'> | string {
+  const rows: [number, number][] = [];
+  let total: number | undefined;
+  for (const [le, count] of Object.entries(buckets)) {
+    if (/^\+?inf$/i.test(le.trim())) {
+      total = count;
+      continue;
+    }
+    const b = parseDuration(/^\d+(\.\d+)?(e-?\d+)?$/i.test(le.trim()) ? Number(le) : le);
+    if (b === undefined)
+      return `expected bucket bounds that are durations or \`+Inf\`, got \`${le}\``;
+    rows.push([b, count]);
+  }
+  rows.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < rows.length; i++) {
+    const [b, n] = rows[i] as [number, number];
+    const prev = (rows[i - 1] as [number, number])[1];
+    if (n < prev) {
+      return `expected cumulative counts (non-decreasing with the bound), got ${n} at ${b}s after ${prev}`;
+    }
+  }
+  const last = rows.length === 0 ? 0 : (rows[rows.length - 1] as [number, number])[1];
+  if (total === undefined) total = last;
+  if (total < last) return `expected the +Inf count (${total}) >= every other count, got ${last}`;
+  if (!(total > 0)) return 'expected some observations (a count > 0), got none';
+  return { bounds: rows.map(([b]) => b), cumulative: rows.map(([, n]) => n), total };
 }
 
 function parseWeight(w: unknown): number | undefined {
@@ -191,21 +258,26 @@ function parseWeight(w: unknown): number | undefined {
  */
 export function distribution(ctx: SchemaContext) {
   const obj = distributionObject(ctx);
-  return z.unknown().transform((v, c): DistributionSpec => {
-    if (isMapping(v)) {
-      const out = parseInto(obj, v, c);
-      return out === undefined ? z.NEVER : out;
-    }
-    const s = parseDuration(v);
-    if (s === undefined || s < 0) {
-      c.addIssue({
-        code: 'custom',
-        message: `expected a duration (such as \`10ms\`) or a distribution (such as {distribution: exponential, mean: 10ms}), got ${v === undefined ? 'nothing' : `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``}`,
-      });
-      return z.NEVER;
-    }
-    return { distribution: 'constant', value: s };
-  });
+  return z
+    .unknown()
+    .meta({
+      type: 'distribution (a duration, or {distribution: NAME, ...}; `lbsim list distributions`)',
+    })
+    .transform((v, c): DistributionSpec => {
+      if (isMapping(v)) {
+        const out = parseInto(obj, v, c);
+        return out === undefined ? z.NEVER : out;
+      }
+      const s = parseDuration(v);
+      if (s === undefined || s < 0) {
+        c.addIssue({
+          code: 'custom',
+          message: `expected a duration (such as \`10ms\`) or a distribution (such as {distribution: exponential, mean: 10ms}), got ${v === undefined ? 'nothing' : `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``}`,
+        });
+        return z.NEVER;
+      }
+      return { distribution: 'constant', value: s };
+    });
 }
 
 /** Used by `lbsim list distributions`. */
@@ -220,4 +292,6 @@ export const DISTRIBUTION_FORMS: Readonly<Record<DistributionSpec['distribution'
     '{distribution: mixture, components: [{weight: 99%, distribution: constant, value: 1ms}, {weight: 1%, value: 1s, distribution: constant}]}',
   empirical:
     '{distribution: empirical, values: [1ms, 3ms]} or {..., file: samples.csv, column: 0, unit: 1ms}',
+  histogram:
+    "{distribution: histogram, buckets: {100ms: 40, 1s: 95, '+Inf': 100}} or {distribution: prometheus, file: metrics.txt, metric: NAME, labels: {...}}",
 };

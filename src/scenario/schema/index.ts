@@ -40,47 +40,50 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** One `balancers:` entry: `name`, or `{name, label?, ...options}`. */
 function balancerEntry(catalog: BalancerCatalog) {
-  return z.unknown().transform((v, c): ResolvedBalancer => {
-    let name: unknown;
-    let label: unknown;
-    let rest: Record<string, unknown> = {};
-    if (typeof v === 'string') name = v;
-    else if (isMapping(v)) ({ name, label, ...rest } = v);
-    else {
-      c.addIssue({
-        code: 'custom',
-        message: `expected a balancer name or {name: ..., <options>}, got \`${JSON.stringify(v)}\``,
-      });
-      return z.NEVER;
-    }
-    const where = typeof v === 'string' ? [] : ['name'];
-    if (typeof name !== 'string' || !catalog.names.includes(name)) {
-      c.addIssue({
-        code: 'custom',
-        path: where,
-        message:
-          `expected a balancer name, one of ${listNames(catalog.names)}, got \`${name === undefined ? 'nothing' : String(name)}\`` +
-          (typeof name === 'string' ? suggestion(name, catalog.names) : ''),
-      });
-      return z.NEVER;
-    }
-    if (label !== undefined && (typeof label !== 'string' || !NAME_RE.test(label))) {
-      c.addIssue({
-        code: 'custom',
-        path: ['label'],
-        message: `expected a label of letters, digits, \`.\`, \`_\` or \`-\`, got \`${JSON.stringify(label)}\``,
-      });
-      return z.NEVER;
-    }
-    const schema = catalog.options(name) as z.ZodType;
-    const options = parseInto(schema, rest, c);
-    if (options === undefined) return z.NEVER;
-    return {
-      name,
-      label: (label as string | undefined) ?? name,
-      options: options as Record<string, unknown>,
-    };
-  });
+  return z
+    .unknown()
+    .meta({ type: 'a balancer name, or {name: NAME, label: LABEL, <options>}' })
+    .transform((v, c): ResolvedBalancer => {
+      let name: unknown;
+      let label: unknown;
+      let rest: Record<string, unknown> = {};
+      if (typeof v === 'string') name = v;
+      else if (isMapping(v)) ({ name, label, ...rest } = v);
+      else {
+        c.addIssue({
+          code: 'custom',
+          message: `expected a balancer name or {name: ..., <options>}, got \`${JSON.stringify(v)}\``,
+        });
+        return z.NEVER;
+      }
+      const where = typeof v === 'string' ? [] : ['name'];
+      if (typeof name !== 'string' || !catalog.names.includes(name)) {
+        c.addIssue({
+          code: 'custom',
+          path: where,
+          message:
+            `expected a balancer name, one of ${listNames(catalog.names)}, got \`${name === undefined ? 'nothing' : String(name)}\`` +
+            (typeof name === 'string' ? suggestion(name, catalog.names) : ''),
+        });
+        return z.NEVER;
+      }
+      if (label !== undefined && (typeof label !== 'string' || !NAME_RE.test(label))) {
+        c.addIssue({
+          code: 'custom',
+          path: ['label'],
+          message: `expected a label of letters, digits, \`.\`, \`_\` or \`-\`, got \`${JSON.stringify(label)}\``,
+        });
+        return z.NEVER;
+      }
+      const schema = catalog.options(name) as z.ZodType;
+      const options = parseInto(schema, rest, c);
+      if (options === undefined) return z.NEVER;
+      return {
+        name,
+        label: (label as string | undefined) ?? name,
+        options: options as Record<string, unknown>,
+      };
+    });
 }
 
 /** The root schema; `name` may be absent (the loader defaults it to the file's base name). */

@@ -22,7 +22,7 @@ import type {
   ResolvedDeployment,
   RetryableErrorKind,
 } from '../types.js';
-import { type SchemaContext, shorthand, strict } from './common.js';
+import { isMapping, type SchemaContext, shorthand, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
 import { distribution } from './distribution.js';
 import { readValuesFile } from './values-file.js';
@@ -78,6 +78,7 @@ function podSchema(ctx: SchemaContext) {
     concurrency: integer({ min: 1 }).default(P.concurrency),
     queueLimit: z
       .unknown()
+      .meta({ type: 'integer >= 0 or `unlimited`' })
       .transform((v, c): number | null => {
         if (v === 'unlimited' || v === null) return null;
         if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
@@ -162,60 +163,70 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
     }
     return { process: 'trace' as const, file: r.file, times: r.values, loop: t.loop };
   });
-  return z.discriminatedUnion('process', [
-    strict({ process: z.literal('poisson'), rate: rate() }),
-    strict({ process: z.literal('constant'), rate: rate() }),
-    strict({
-      process: z.literal('on-off'),
-      rate: rate(),
-      offRate: number({ min: 0 }).default(A.onOff.offRate),
-      on: distribution(ctx),
-      off: distribution(ctx),
-      within: oneOf(['poisson', 'constant'] as const).default(A.onOff.within),
-    }),
-    strict({
-      process: z.literal('diurnal'),
-      minRate: number({ min: 0 }),
-      maxRate: rate(),
-      // 0 = "the scenario's duration", filled in by the root schema.
-      period: duration({ positive: true }).default(0),
-      phase: fraction().default(A.diurnal.phase),
-    }),
-    strict({
-      process: z.literal('piecewise'),
-      points: z.array(strict({ at: duration(), rate: number({ min: 0 }) })).min(1),
-    }),
-    traceSchema,
-    strict({
-      process: z.literal('closed-loop'),
-      users: integer({ min: 1 }),
-      thinkTime: distribution(ctx).default(A.closedLoop.thinkTime),
-      rampUp: seconds(A.closedLoop.rampUp),
-    }),
-  ]) as unknown as z.ZodType<ResolvedArrivals>;
+  // `process` may be left out: poisson, the default process (so `--set workload.arrivals.rate=N`
+  // works on a scenario that does not set arrivals).
+  const withProcess = (v: unknown) =>
+    isMapping(v) && v.process === undefined ? { process: 'poisson', ...v } : v;
+  return z.preprocess(
+    withProcess,
+    z.discriminatedUnion('process', [
+      strict({ process: z.literal('poisson'), rate: rate() }),
+      strict({ process: z.literal('constant'), rate: rate() }),
+      strict({
+        process: z.literal('on-off'),
+        rate: rate(),
+        offRate: number({ min: 0 }).default(A.onOff.offRate),
+        on: distribution(ctx),
+        off: distribution(ctx),
+        within: oneOf(['poisson', 'constant'] as const).default(A.onOff.within),
+      }),
+      strict({
+        process: z.literal('diurnal'),
+        minRate: number({ min: 0 }),
+        maxRate: rate(),
+        // 0 = "the scenario's duration", filled in by the root schema.
+        period: duration({ positive: true }).default(0),
+        phase: fraction().default(A.diurnal.phase),
+      }),
+      strict({
+        process: z.literal('piecewise'),
+        points: z.array(strict({ at: duration(), rate: number({ min: 0 }) })).min(1),
+      }),
+      traceSchema,
+      strict({
+        process: z.literal('closed-loop'),
+        users: integer({ min: 1 }),
+        thinkTime: distribution(ctx).default(A.closedLoop.thinkTime),
+        rampUp: seconds(A.closedLoop.rampUp),
+      }),
+    ]),
+  ) as unknown as z.ZodType<ResolvedArrivals>;
 }
 
-const placementSchema = z.unknown().transform((v, c): ResolvedClients['placement'] => {
-  if (v === 'even') return 'even';
-  const weights = Array.isArray(v)
-    ? v
-    : v !== null && typeof v === 'object'
-      ? (v as { weights?: unknown }).weights
-      : undefined;
-  if (
-    Array.isArray(weights) &&
-    weights.length > 0 &&
-    weights.every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)) &&
-    weights.some((w) => (w as number) > 0)
-  ) {
-    return { weights: weights as number[] };
-  }
-  c.addIssue({
-    code: 'custom',
-    message: `expected \`even\` or {weights: [w0, w1, ...]} (one weight >= 0 per node), got \`${JSON.stringify(v)}\``,
+const placementSchema = z
+  .unknown()
+  .meta({ type: '`even` or {weights: [w0, w1, ...]}' })
+  .transform((v, c): ResolvedClients['placement'] => {
+    if (v === 'even') return 'even';
+    const weights = Array.isArray(v)
+      ? v
+      : v !== null && typeof v === 'object'
+        ? (v as { weights?: unknown }).weights
+        : undefined;
+    if (
+      Array.isArray(weights) &&
+      weights.length > 0 &&
+      weights.every((w) => typeof w === 'number' && w >= 0 && Number.isFinite(w)) &&
+      weights.some((w) => (w as number) > 0)
+    ) {
+      return { weights: weights as number[] };
+    }
+    c.addIssue({
+      code: 'custom',
+      message: `expected \`even\` or {weights: [w0, w1, ...]} (one weight >= 0 per node), got \`${JSON.stringify(v)}\``,
+    });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
 
 const CL = DEFAULTS.clients;
 const X = DEFAULTS.external;

@@ -64,6 +64,29 @@ export function readValuesColumn(
 }
 
 /**
+ * Reads the file `name` (relative to the scenario file) inside a zod transform: on failure adds
+ * one issue at `file` (`expected a readable <what>, got ...`) and returns undefined.
+ */
+export function readReferencedFile(
+  ctx: SchemaContext,
+  c: z.RefinementCtx,
+  name: string,
+  what: string,
+): { readonly file: string; readonly text: string } | undefined {
+  const file = path.resolve(ctx.baseDir, name);
+  try {
+    return { file, text: ctx.readFile(file) };
+  } catch (e) {
+    c.addIssue({
+      code: 'custom',
+      path: ['file'],
+      message: `expected a readable ${what}, got \`${name}\` (${e instanceof Error ? e.message : String(e)})`,
+    });
+    return undefined;
+  }
+}
+
+/**
  * Reads column `column` of the CSV file `name` (relative to the scenario file) inside a zod
  * transform: on failure adds one issue at `file` (`expected a readable <what>, got ...`, or the
  * column's problem prefixed by the file name) and returns undefined.
@@ -76,18 +99,9 @@ export function readValuesFile(
   unit: number,
   what: string,
 ): { readonly file: string; readonly values: number[] } | undefined {
-  const file = path.resolve(ctx.baseDir, name);
-  let text: string;
-  try {
-    text = ctx.readFile(file);
-  } catch (e) {
-    c.addIssue({
-      code: 'custom',
-      path: ['file'],
-      message: `expected a readable ${what}, got \`${name}\` (${e instanceof Error ? e.message : String(e)})`,
-    });
-    return undefined;
-  }
+  const read = readReferencedFile(ctx, c, name, what);
+  if (read === undefined) return undefined;
+  const { file, text } = read;
   const r = readValuesColumn(text, column, unit);
   if (!r.ok) {
     c.addIssue({ code: 'custom', path: ['file'], message: `${name}: ${r.message}` });
