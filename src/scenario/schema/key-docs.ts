@@ -10,6 +10,8 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   warmup: 'excluded from statistics',
   seed: 'master seed; job seeds derive from (seed, variant, replication)',
   replications: 'independent runs per (variant, balancer)',
+  thresholds:
+    "failure conditions checked after `lbsim run` on each (variant, balancer)'s replication mean, as `--fail-if` (exit 3 when one holds)",
   output: 'outputs of a run',
   'output.window': 'width of a `timeseries.csv` window',
   cluster: 'the nodes and their pod IP ranges',
