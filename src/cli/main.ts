@@ -6,6 +6,10 @@
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
+
+/** Width of the name column of `lbsim list balancers` (the longest name, at least 14). */
+const NAME_WIDTH = Math.max(14, ...BALANCERS.map((b) => b.name.length));
+
 import { DISTRIBUTION_NAMES } from '../engine/distributions/index.js';
 import { didYouMean } from '../fields/fields.js';
 import type { Threshold } from '../fields/thresholds.js';
@@ -478,7 +482,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .action((what: 'balancers' | 'distributions' | 'scenarios') => {
       switch (what) {
         case 'balancers':
-          for (const b of BALANCERS) io.out(`${b.name.padEnd(14)} ${b.description}\n`);
+          for (const b of BALANCERS) io.out(`${b.name.padEnd(NAME_WIDTH)} ${b.description}\n`);
           break;
         case 'distributions':
           for (const d of DISTRIBUTION_NAMES) io.out(`${d}\n`);

@@ -87,6 +87,13 @@ export interface UpstreamPicker {
   connectionClosed(peer: number): void;
   /** Replaces the peer list (only via the optional reloadInterval cron workaround). */
   reload(ips: Uint32Array, now: number): void;
+  /**
+   * Optional log-phase hook (ingress-nginx's `after_balance`): once per client request, the
+   * outcome and timings of its *first* upstream try, credited to that try's `peer`. Pickers
+   * without it (nginx's own) learn only through reportSuccess / reportFailure. `result` is
+   * reused by the hop: read it inside the call only.
+   */
+  afterBalance?(peer: number, result: import('./path/hop.js').UpstreamResult, now: number): void;
 }
 
 /** Failure kinds as the client sees them. Small integers: no strings on the hot path. */
@@ -129,7 +136,7 @@ export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
 
 /** Families of data planes lbsim compares. */
-export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx';
+export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingress-nginx';
 
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
@@ -139,7 +146,7 @@ export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx';
 export interface L4BalancerDescriptor<O = unknown> {
   readonly kind: 'l4';
   readonly name: string;
-  readonly family: Exclude<BalancerFamily, 'nginx'>;
+  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx'>;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   create(ctx: BalancerContext, options: O): L4Balancer;
@@ -156,8 +163,40 @@ export interface ProxyBalancerDescriptor {
   createPicker(ips: Uint32Array, options: NginxOptions, rng: Rng): UpstreamPicker;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: registry holds descriptors of differing option types
-export type BalancerDescriptor = L4BalancerDescriptor<any> | ProxyBalancerDescriptor;
+/** What an L7 balancer's hop is wired from, besides its options (src/scenario/build.ts). */
+export interface L7Environment {
+  readonly sim: Simulation;
+  /** The Service's EndpointSlices as the API server serves them (the family's watch source). */
+  readonly feed: import('../control-plane/endpoint-state.js').EndpointFeed;
+  /** Informer watch delay (propagation.watchDelay, as kube-proxy's). */
+  readonly watchDelay: import('../engine/distributions/index.js').Distribution;
+  readonly stream: (name: string) => Rng;
+  readonly keyedStream: (name: string) => import('../engine/index.js').KeyedStream;
+  readonly nodeCount: number;
+}
+
+/**
+ * Registry entry of a balancer that runs as an L7 hop with its own discovery path
+ * (ingress-nginx now; Envoy, Linkerd, gRPC next): `hop` names the hop kind
+ * (src/dataplane/path/hops.ts) and builds its configuration from the resolved options.
+ * `createPicker` is one worker's picker, for the per-family conformance promises.
+ */
+export interface L7BalancerDescriptor<O = unknown> {
+  readonly kind: 'l7';
+  readonly name: string;
+  readonly family: 'ingress-nginx';
+  readonly description: string;
+  readonly options: import('zod').ZodType<O>;
+  createPicker(ips: Uint32Array, options: O, rng: Rng): UpstreamPicker;
+  hop(options: O, env: L7Environment): import('./path/hop.js').HopSpec;
+}
+
+export type BalancerDescriptor =
+  // biome-ignore lint/suspicious/noExplicitAny: registry holds descriptors of differing option types
+  | L4BalancerDescriptor<any>
+  | ProxyBalancerDescriptor
+  // biome-ignore lint/suspicious/noExplicitAny: registry holds descriptors of differing option types
+  | L7BalancerDescriptor<any>;
 
 /**
  * Nginx (open source) with a static upstream list, resolved options. Names follow the

@@ -22,6 +22,7 @@ import {
 } from '../control-plane/endpointslice-controller.js';
 import { getBalancer } from '../dataplane/balancers/registry.js';
 import { KubeProxy, resolveKubeProxyOptions } from '../dataplane/kube-proxy.js';
+import type { HopSpec } from '../dataplane/path/hop.js';
 import type { NginxDeps } from '../dataplane/path/proxy-hop.js';
 import { PathRelay } from '../dataplane/path/relay.js';
 import { RequestPath } from '../dataplane/path/request-path.js';
@@ -233,7 +234,7 @@ export function buildModel(
   });
 
   let balancers: L4Balancer[] | undefined;
-  let nginx: NginxDeps | undefined;
+  let hop: HopSpec | undefined;
   if (descriptor.kind === 'l4') {
     balancers = [];
     for (let node = 0; node < config.cluster.nodes; node++) {
@@ -244,6 +245,22 @@ export function buildModel(
         ),
       );
     }
+  } else if (descriptor.kind === 'l7') {
+    try {
+      hop = descriptor.hop(balancer.options, {
+        sim,
+        feed: controller,
+        watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
+        stream: (name) => random.stream(name),
+        keyedStream: (name) => random.keyedStream(name),
+        nodeCount: config.cluster.nodes,
+      });
+    } catch (e) {
+      if (e instanceof RangeError) {
+        throw new RangeError(`balancers[${balancer.label}].${e.message}`);
+      }
+      throw e;
+    }
   } else {
     const options = balancer.options as unknown as NginxOptions;
     if (options.node >= config.cluster.nodes) {
@@ -251,11 +268,12 @@ export function buildModel(
         `balancers[${balancer.label}].node: expected a node index < ${config.cluster.nodes}, got ${options.node}`,
       );
     }
-    nginx = {
+    const nginx: NginxDeps = {
       options,
       createPicker: (ips, o, rng) => descriptor.createPicker(ips, o, rng),
       upstreamIps: () => controller.readyEndpointIps(),
     };
+    hop = { name: 'nginx', config: nginx };
   }
 
   const path = new RequestPath({
@@ -270,7 +288,7 @@ export function buildModel(
     options: pathOptions,
     pod: podServer,
     ...(balancers ? { balancers, tables: kubeProxy } : {}),
-    ...(nginx ? { hop: { name: 'nginx', config: nginx } } : {}),
+    ...(hop ? { hop } : {}),
   });
   relay.attach(path);
 

@@ -1,4 +1,5 @@
 import type { BalancerDescriptor } from '../types.js';
+import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
 import {
   ipvsDh,
@@ -29,6 +30,8 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   ipvsSh,
   ipvsDh,
   nginxStatic,
+  ingressNginxRr,
+  ingressNginxEwma,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

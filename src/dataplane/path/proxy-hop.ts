@@ -5,11 +5,31 @@ import { synGiveUp } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, type NginxOptions, type UpstreamPicker } from '../types.js';
-import type { HopContext, HopDescriptor, HopHost, L7Hop } from './hop.js';
+import {
+  type HopContext,
+  type HopDescriptor,
+  type HopHost,
+  type L7Hop,
+  UpstreamOutcome,
+  type UpstreamResult,
+} from './hop.js';
 import type { PathLedger } from './ledger.js';
 import type { Network } from './network.js';
 
 const HTTP_OK = 200;
+
+/** The picker's view of an upstream try's error, by ErrorKind index. */
+const OUTCOME_OF_KIND: readonly UpstreamOutcome[] = [
+  UpstreamOutcome.refused, // refused
+  UpstreamOutcome.connectTimeout, // connect_timeout
+  UpstreamOutcome.unreachable, // host_unreachable
+  UpstreamOutcome.reset, // reset
+  UpstreamOutcome.refused, // no_endpoints (not an upstream outcome)
+  UpstreamOutcome.httpError, // http_502
+  UpstreamOutcome.httpError, // http_503
+  UpstreamOutcome.upstreamTimeout, // http_504: proxy_read_timeout
+  UpstreamOutcome.upstreamTimeout, // client_timeout
+];
 
 /** What the Nginx hop is built from: its options, its pickers, its endpoint source. */
 export interface NginxDeps {
@@ -18,6 +38,21 @@ export interface NginxDeps {
   createPicker(ips: Uint32Array, options: NginxOptions, rng: Rng): UpstreamPicker;
   /** The Service's ready endpoint IPs as the API server shows them at `now` (for the snapshot). */
   upstreamIps(now: number): Uint32Array;
+  /**
+   * Called once when Nginx has loaded its configuration: a dynamic endpoint source (the
+   * ingress-nginx controller) starts here and feeds each worker with `updateWorker`.
+   */
+  onLoad?(hop: NginxHop): void;
+  /**
+   * How many upstream tries a request may make. `servers` (nginx's own balancers):
+   * min(number of servers, proxy_next_upstream_tries), 0 = servers. `tries` (a
+   * balancer_by_lua upstream, as ingress-nginx: one placeholder server, and the Lua balancer
+   * calls set_more_tries(1) before each try): proxy_next_upstream_tries alone, 0 = unlimited.
+   * @default 'servers'
+   */
+  readonly triesBudget?: 'servers' | 'tries';
+  /** Answer when the picker has no peer before any try. @default 502, no_live_upstreams */
+  readonly noPeer?: { readonly status: number; readonly cause: ErrorCause };
 }
 
 /**
@@ -43,8 +78,11 @@ export class NginxHop implements L7Hop {
   private readonly streamOf: (name: string) => Rng;
 
   private pickers: UpstreamPicker[] = [];
-  /** Reloads so far: peer indices of tries picked under an older configuration are stale. */
-  private config = 0;
+  /**
+   * Endpoint updates so far, per picker (all of them move together on a reload; one worker
+   * at its own poll with updateWorker): peer indices picked under an older list are stale.
+   */
+  private readonly cfgs: Int32Array;
   private started = false;
   /** Worker serving each client's (single, long-lived) connection to Nginx. */
   private readonly clWorker: Int32Array;
@@ -59,6 +97,23 @@ export class NginxHop implements L7Hop {
   private readonly nextTimeout: boolean;
   private readonly next503: boolean;
   private readonly readQ: DeadlineQueue;
+  private readonly triesOnly: boolean;
+  private readonly noPeerStatus: number;
+  private readonly noPeerCause: ErrorCause;
+  /** The pickers have an afterBalance hook: first tries are recorded for it. */
+  private learns: boolean;
+  private readonly result: UpstreamResult = {
+    outcome: UpstreamOutcome.ok,
+    status: 0,
+    connectTime: Number.NaN,
+    responseTime: Number.NaN,
+  };
+  /** First upstream try of each client try (for afterBalance): peer (-1 none), outcome, times. */
+  private firstPeer = new Int32Array(0);
+  private firstOutcome = new Int32Array(0);
+  private firstStatus = new Int32Array(0);
+  private firstConnect = new Float64Array(0);
+  private firstResponse = new Float64Array(0);
 
   private readonly kArrive: EventKind;
   private readonly kSyn: EventKind;
@@ -99,6 +154,11 @@ export class NginxHop implements L7Hop {
     this.nextError = no.nextUpstream.includes('error');
     this.nextTimeout = no.nextUpstream.includes('timeout');
     this.next503 = no.nextUpstream.includes('http_503');
+    this.cfgs = new Int32Array(no.zone ? 1 : no.workers);
+    this.triesOnly = deps.triesBudget === 'tries';
+    this.noPeerStatus = deps.noPeer?.status ?? 502;
+    this.noPeerCause = deps.noPeer?.cause ?? ErrorCause.no_live_upstreams;
+    this.learns = false;
     // Keep-alive and HTTP/2 clients hold one connection to Nginx, served by one worker.
     const nc = ctx.clientNode.length;
     this.clWorker = new Int32Array(nc);
@@ -160,6 +220,10 @@ export class NginxHop implements L7Hop {
 
   abandon(r: number): void {
     const x = this.tries.child[r] as number;
+    if (this.learns && x >= 0 && (this.tries.upTries[r] as number) === 1) {
+      this.recordFirst(x, UpstreamOutcome.upstreamTimeout, 0);
+    }
+    if (this.learns) this.afterBalance(r);
     if (x >= 0) this.finishChild(x, true);
   }
 
@@ -178,17 +242,91 @@ export class NginxHop implements L7Hop {
       const rng = this.streamOf(no.zone ? 'nginx:zone' : `nginx:worker-${w}`);
       this.pickers.push(this.deps.createPicker(ips, no, rng));
     }
+    const learns = this.pickers[0]?.afterBalance !== undefined;
+    this.learns = learns;
+    if (learns) this.growFirst(this.tries.capacity);
     this.started = true;
+    this.deps.onLoad?.(this);
   }
 
   private reload(): void {
     const ips = this.deps.upstreamIps(this.sim.now);
     for (const p of this.pickers) p.reload(ips, this.sim.now);
-    this.config++;
+    for (let i = 0; i < this.cfgs.length; i++) this.cfgs[i] = (this.cfgs[i] as number) + 1;
+  }
+
+  /**
+   * Worker `worker` takes a new endpoint list (an ingress-nginx worker at its own poll); the
+   * other workers keep theirs, and their requests' tried masks stay valid.
+   */
+  updateWorker(worker: number, ips: Uint32Array): void {
+    const slot = this.no.zone ? 0 : worker;
+    (this.pickers[slot] as UpstreamPicker).reload(ips, this.sim.now);
+    this.cfgs[slot] = (this.cfgs[slot] as number) + 1;
+  }
+
+  /** The picker of worker `w` (tests and metrics). */
+  workerPicker(w: number): UpstreamPicker {
+    return this.picker(w);
   }
 
   private picker(worker: number): UpstreamPicker {
     return this.pickers[this.no.zone ? 0 : worker] as UpstreamPicker;
+  }
+
+  private cfgOf(worker: number): number {
+    return this.cfgs[this.no.zone ? 0 : worker] as number;
+  }
+
+  // ---------------------------------------------------------------- afterBalance
+
+  private growFirst(n: number): void {
+    if (this.firstPeer.length >= n) return;
+    const grow = <T extends Int32Array | Float64Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.firstPeer = grow(this.firstPeer, new Int32Array(n));
+    this.firstOutcome = grow(this.firstOutcome, new Int32Array(n));
+    this.firstStatus = grow(this.firstStatus, new Int32Array(n));
+    this.firstConnect = grow(this.firstConnect, new Float64Array(n));
+    this.firstResponse = grow(this.firstResponse, new Float64Array(n));
+  }
+
+  /**
+   * Upstream try `x`, its client try's first, ended now: keep nginx's $upstream_connect_time
+   * (NaN if it never connected: "-") and $upstream_response_time (from the try's start, as
+   * nginx's u->start_time: it includes the connect) for the log phase.
+   */
+  private recordFirst(x: number, outcome: UpstreamOutcome, status: number): void {
+    const t = this.tries;
+    const a = t.parent[x] as number;
+    if (a < 0 || t.cfg[x] !== this.cfgOf(t.worker[x] as number)) return;
+    this.firstPeer[a] = t.peer[x] as number;
+    this.firstOutcome[a] = outcome;
+    this.firstStatus[a] = status;
+    this.firstConnect[a] = (t.pod[x] as number) >= 0 ? 2 * (t.delay[x] as number) : Number.NaN;
+    this.firstResponse[a] = this.sim.now - (t.connStart[x] as number);
+  }
+
+  /** The log phase of client try `a`: its first try's outcome to that worker's picker. */
+  private afterBalance(a: number): void {
+    const t = this.tries;
+    const peer = this.firstPeer[a] as number;
+    if (peer < 0 || t.cfg[a] !== this.cfgOf(t.worker[a] as number)) return;
+    this.firstPeer[a] = -1;
+    const res = this.result;
+    res.outcome = this.firstOutcome[a] as UpstreamOutcome;
+    res.status = this.firstStatus[a] as number;
+    res.connectTime = this.firstConnect[a] as number;
+    res.responseTime = this.firstResponse[a] as number;
+    this.picker(t.worker[a] as number).afterBalance?.(peer, res, this.sim.now);
+  }
+
+  /** Nginx answers client try `a` (after the log phase's afterBalance). */
+  private answer(a: number, status: number, cause: ErrorCause, pod: number): void {
+    if (this.learns) this.afterBalance(a);
+    this.host.respondToClient(a, status, cause, pod);
   }
 
   // ---------------------------------------------------------------- upstream tries
@@ -205,8 +343,12 @@ export class NginxHop implements L7Hop {
         )
       : (this.clWorker[t.client[a] as number] as number);
     t.mask[a] = 0;
-    t.cfg[a] = this.config;
+    t.cfg[a] = this.cfgOf(t.worker[a] as number);
     t.upTries[a] = 0;
+    if (this.learns) {
+      this.growFirst(t.capacity);
+      this.firstPeer[a] = -1;
+    }
     t.upStart[a] = this.sim.now;
     this.tryUpstream(a);
   }
@@ -216,18 +358,20 @@ export class NginxHop implements L7Hop {
     const t = this.tries;
     const now = this.sim.now;
     const picker = this.picker(t.worker[a] as number);
-    if (t.cfg[a] !== this.config) {
+    const cfg = this.cfgOf(t.worker[a] as number);
+    if (t.cfg[a] !== cfg) {
       // A reload since this request's last try: its tried bits name peers of the old list.
       t.mask[a] = 0;
-      t.cfg[a] = this.config;
+      t.cfg[a] = cfg;
+      if (this.learns) this.firstPeer[a] = -1;
     }
     const peer = picker.pick(now, t.mask[a] as number);
     if (peer < 0) {
       const tried = (t.upTries[a] as number) > 0;
-      this.host.respondToClient(
+      this.answer(
         a,
-        502,
-        tried ? (t.errCause[a] as ErrorCause) : ErrorCause.no_live_upstreams,
+        tried ? 502 : this.noPeerStatus,
+        tried ? (t.errCause[a] as ErrorCause) : this.noPeerCause,
         -1,
       );
       return;
@@ -244,7 +388,7 @@ export class NginxHop implements L7Hop {
     t.req[x] = t.req[a] as number;
     t.worker[x] = t.worker[a] as number;
     t.peer[x] = peer;
-    t.cfg[x] = this.config;
+    t.cfg[x] = cfg;
     t.clientHeld[x] = 1;
     t.stage[x] = Stage.upConnecting;
     const ip = picker.ips[peer] as number;
@@ -318,10 +462,13 @@ export class NginxHop implements L7Hop {
       this.upstreamTryFailed(x, ErrorKind.http_503, ErrorCause.overload, 2);
       return;
     }
-    if (t.cfg[x] === this.config) picker.reportSuccess(peer, this.sim.now);
+    if (t.cfg[x] === this.cfgOf(t.worker[x] as number)) picker.reportSuccess(peer, this.sim.now);
+    if (this.learns && (t.upTries[a] as number) === 1) {
+      this.recordFirst(x, status >= 500 ? UpstreamOutcome.httpError : UpstreamOutcome.ok, status);
+    }
     const pod = t.pod[x] as number;
     this.finishChild(x, true);
-    this.host.respondToClient(
+    this.answer(
       a,
       status,
       status === HTTP_OK ? ErrorCause.slow_response : ErrorCause.overload,
@@ -342,7 +489,14 @@ export class NginxHop implements L7Hop {
     const picker = this.picker(t.worker[x] as number);
     // A try begun before a reload belongs to the old workers' state, which the reload
     // discarded (new workers start fresh): its peer index means nothing to the new list.
-    if (t.cfg[x] === this.config) picker.reportFailure(peer, now);
+    if (t.cfg[x] === this.cfgOf(t.worker[x] as number)) picker.reportFailure(peer, now);
+    if (this.learns && (t.upTries[a] as number) === 1) {
+      this.recordFirst(
+        x,
+        OUTCOME_OF_KIND[kind] as UpstreamOutcome,
+        kind === ErrorKind.http_503 ? 503 : 0,
+      );
+    }
     this.finishChild(x, true);
     t.errKind[a] = kind;
     t.errCause[a] = cause;
@@ -351,7 +505,9 @@ export class NginxHop implements L7Hop {
     // u->peer.tries starts at the number of servers, capped by proxy_next_upstream_tries
     // (ngx_http_upstream_round_robin.c, ngx_http_upstream_next): once spent, the failure's own
     // status goes to the client (error 502, timeout 504, http_503 503).
-    const servers = picker.size;
+    // A balancer_by_lua upstream (triesOnly) has one placeholder server and adds a try before
+    // each balance() (ingress-nginx balancer.lua, set_more_tries): the directive alone limits.
+    const servers = this.triesOnly ? Number.POSITIVE_INFINITY : picker.size;
     const maxTries = no.nextUpstreamTries === 0 ? servers : Math.min(servers, no.nextUpstreamTries);
     const triesLeft = (t.upTries[a] as number) < maxTries;
     const timeLeft =
@@ -361,14 +517,14 @@ export class NginxHop implements L7Hop {
       this.tryUpstream(a);
       return;
     }
-    this.host.respondToClient(a, cond === 1 ? 504 : cond === 2 ? 503 : 502, cause, -1);
+    this.answer(a, cond === 1 ? 504 : cond === 2 ? 503 : 502, cause, -1);
   }
 
   /** Nginx is done with upstream try `x`; the pod may still hold it. */
   private finishChild(x: number, closeUpstream: boolean): void {
     const t = this.tries;
     const a = t.parent[x] as number;
-    if (closeUpstream && t.cfg[x] === this.config) {
+    if (closeUpstream && t.cfg[x] === this.cfgOf(t.worker[x] as number)) {
       this.picker(t.worker[x] as number).connectionClosed(t.peer[x] as number);
     }
     if (a >= 0 && t.child[a] === x) t.child[a] = -1;

@@ -19,6 +19,8 @@ describe('balancer registry', () => {
       'ipvs-sh',
       'ipvs-dh',
       'nginx-static',
+      'ingress-nginx-rr',
+      'ingress-nginx-ewma',
     ]);
     expect(new Set(BALANCER_NAMES).size).toBe(BALANCERS.length);
   });
@@ -27,13 +29,14 @@ describe('balancer registry', () => {
     expect(getBalancer('ipvs-lc').family).toBe('ipvs');
     expect(getBalancer('nginx-static').kind).toBe('proxy');
     expect(() => getBalancer('ipvs-lblc')).toThrow(
-      'unknown balancer `ipvs-lblc`; valid: iptables, nftables, ipvs-rr, ipvs-wrr, ipvs-lc, ipvs-wlc, ipvs-sed, ipvs-nq, ipvs-sh, ipvs-dh, nginx-static',
+      'unknown balancer `ipvs-lblc`; valid: iptables, nftables, ipvs-rr, ipvs-wrr, ipvs-lc, ipvs-wlc, ipvs-sed, ipvs-nq, ipvs-sh, ipvs-dh, nginx-static, ingress-nginx-rr, ingress-nginx-ewma',
     );
   });
 
   it('gives every entry a family matching its kind and a strict options schema', () => {
     for (const d of BALANCERS) {
       expect(d.kind === 'proxy').toBe(d.family === 'nginx');
+      expect(d.kind === 'l7').toBe(d.family === 'ingress-nginx');
       expect(d.options.safeParse({}).success).toBe(true);
       expect(d.options.safeParse({ bogus: true }).success).toBe(false);
       expect(d.description.length).toBeGreaterThan(10);
