@@ -603,8 +603,8 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
 
   // ---------------------------------------------------------------- PodServerHost
 
-  requestServed(r: number, _pod: PodId): void {
-    this.respond(r, HTTP_OK);
+  requestServed(r: number, _pod: PodId, status: number): void {
+    this.respond(r, status);
   }
 
   requestLost(r: number, pod: PodId, silent: boolean): void {
@@ -1487,7 +1487,7 @@ export class RequestPath implements PodLifecycleObserver, PodServerHost, TableSi
     this.ngxToClient(
       a,
       status,
-      status === HTTP_OK ? ErrorCause.slow_response : ErrorCause.overload,
+      status === HTTP_OK ? ErrorCause.slow_response : (t.errCause[x] as ErrorCause),
       pod,
     );
   }
@@ -1593,8 +1593,10 @@ function statusKind(status: number): ErrorKind {
       return ErrorKind.http_503;
     case 504:
       return ErrorKind.http_504;
+    case 500:
+      return ErrorKind.http_500;
     default:
-      throw new Error(`unexpected HTTP status ${status}`);
+      return ErrorKind.http_error;
   }
 }
 

@@ -47,6 +47,8 @@ export const TIMESERIES_COLUMNS = [
   'errors_http_503',
   'errors_http_504',
   'errors_client_timeout',
+  'errors_http_500',
+  'errors_http_error',
   'ready_pods',
   'stale_nodes',
   /** Requests that arrived in the window (offered load); `requests` = completed + errors. */
@@ -62,6 +64,7 @@ export const PODS_COLUMNS = [
   'node',
   'ip',
   'revision',
+  'version',
   'created_at_s',
   'deleted_at_s',
   'requests_served',

@@ -132,6 +132,8 @@ export interface PodFacts {
   /** Dotted quad (see ipToString in src/cluster/types.ts). */
   readonly ip: string;
   readonly revision: number | string;
+  /** Pod template version: 1 = deployment.pod, k + 1 = the k-th rollout `template`. */
+  readonly version: number | string;
   readonly createdAt: number;
   /** NaN (empty cell) while the pod still exists at the end. */
   readonly deletedAt: number;
@@ -156,6 +158,7 @@ export function writePodRows(
         node: p.node,
         ip: p.ip,
         revision: p.revision,
+        version: p.version,
         created_at_s: p.createdAt,
         deleted_at_s: p.deletedAt,
         requests_served: recorder.requestsServed(p.pod),

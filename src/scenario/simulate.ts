@@ -46,6 +46,7 @@ function* podFacts(model: Model, end: number): Iterable<PodFacts> {
       node: nodeLabel(p.node),
       ip: ipToString(p.ip),
       revision: p.revision,
+      version: p.template + 1,
       createdAt: p.createdAt,
       deletedAt: p.deletedAt,
       busyFraction: lifetime > 0 ? busy / (concurrency * lifetime) : 0,
