@@ -16,7 +16,7 @@ import {
 } from '../src/control-plane/endpointslice-controller.js';
 import { KubeProxy, resolveKubeProxyOptions } from '../src/dataplane/kube-proxy.js';
 import type { ProxyMode } from '../src/dataplane/sync-cost.js';
-import { makeDistribution } from '../src/engine/distributions.js';
+import { makeDistribution } from '../src/engine/distributions/index.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';

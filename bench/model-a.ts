@@ -11,7 +11,7 @@
  *   npm run --silent bench -- model-a --departures 1000000 --json
  */
 import { build as buildHistogram, initWebAssemblySync } from 'hdr-histogram-js';
-import { makeDistribution } from '../src/engine/distributions.js';
+import { makeDistribution } from '../src/engine/distributions/index.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';

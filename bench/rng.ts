@@ -15,7 +15,7 @@ import {
   ExponentialDistribution,
   standardExponential,
   standardNormal,
-} from '../src/engine/distributions.js';
+} from '../src/engine/distributions/index.js';
 import { RandomSource, type Rng } from '../src/engine/random.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
 

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { BALANCERS } from '../dataplane/balancers/registry.js';
-import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
+import { DISTRIBUTION_NAMES } from '../engine/distributions/index.js';
 import { outputFolderProblem } from '../output/files.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';

@@ -1,4 +1,4 @@
-import type { Distribution } from '../engine/distributions.js';
+import type { Distribution } from '../engine/distributions/index.js';
 import type { KeyedStream, Rng } from '../engine/random.js';
 import type { Ip, NodeId, PodId } from './types.js';
 

@@ -2,8 +2,8 @@ import {
   type Distribution,
   type DistributionSpec,
   makeDistribution,
-} from '../engine/distributions.js';
-import type { IntOrPercent } from '../schema/units.js';
+} from '../engine/distributions/index.js';
+import type { IntOrPercent } from '../fields/units.js';
 import type { IpReusePolicy } from './ip-allocator.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type IntOrPercent, scaleIntOrPercent } from '../schema/units.js';
+import { type IntOrPercent, scaleIntOrPercent } from '../fields/units.js';
 
 /**
  * The Deployment controller's rolling-update arithmetic, as pure functions over ReplicaSet

@@ -10,7 +10,7 @@ import {
   type Distribution,
   type DistributionSpec,
   makeDistribution,
-} from '../engine/distributions.js';
+} from '../engine/distributions/index.js';
 import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 import { ApiServer, type WriteOrigin } from './api-server.js';

@@ -5,7 +5,7 @@ import {
   type Distribution,
   type DistributionSpec,
   makeDistribution,
-} from '../engine/distributions.js';
+} from '../engine/distributions/index.js';
 import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import { type EventKind, NO_EVENT, type Simulation } from '../engine/simulation.js';
 import {

@@ -1,5 +1,5 @@
 import type { PodId } from '../cluster/types.js';
-import type { Distribution } from '../engine/distributions.js';
+import type { Distribution } from '../engine/distributions/index.js';
 import type { KeyedStream } from '../engine/random.js';
 import { ErrorCause } from './types.js';
 

@@ -146,7 +146,7 @@ export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx';
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
  * (unknown keys rejected) whose output is the resolved option object, defaults filled in; loose
- * input (durations, percentages) is normalised by src/schema/fields.ts.
+ * input (durations, percentages) is normalised by src/fields/fields.ts.
  */
 export interface L4BalancerDescriptor<O = unknown> {
   readonly kind: 'l4';

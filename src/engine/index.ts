@@ -5,9 +5,8 @@ export {
   type DistributionSpec,
   DistributionSpecError,
   makeDistribution,
-  parseEmpiricalValues,
   type SpecIssue,
-} from './distributions.js';
+} from './distributions/index.js';
 export { EventQueue } from './queue.js';
 export { deriveSeed, type KeyedStream, RandomSource, type Rng } from './random.js';
 export {

@@ -4,7 +4,7 @@
  * charts and then publishes a marker on <body> for headless checks:
  *   data-charts-expected (written here), data-charts-rendered, data-chart-errors, data-charts-done.
  */
-import type { ChartGroup, ChartSpec } from './charts.js';
+import type { ChartGroup, ChartSpec } from './charts/index.js';
 import { runFacts, type ScenarioData } from './load.js';
 
 export interface ReportScenario {

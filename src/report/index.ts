@@ -6,11 +6,11 @@
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildCharts } from './charts.js';
+import { buildCharts } from './charts/index.js';
 import { type ReportScenario, renderHtml } from './html.js';
 import { findScenarioFolders, loadScenario } from './load.js';
 
-export { buildCharts, type ChartGroup, type ChartSpec } from './charts.js';
+export { buildCharts, type ChartGroup, type ChartSpec } from './charts/index.js';
 export { findScenarioFolders, loadScenario, type ScenarioData } from './load.js';
 
 /** Chart.js's UMD build, found the way Node resolves the package (works from src/ and dist/). */

@@ -4,7 +4,7 @@
  * once, at the edge, by the schema their implementation owns.
  */
 import { BALANCER_NAMES, getBalancer } from '../dataplane/balancers/registry.js';
-import type { BalancerCatalog } from './schema.js';
+import type { BalancerCatalog } from './schema/index.js';
 
 /** The catalog of every registered balancer. */
 export function registryCatalog(): BalancerCatalog {

@@ -34,7 +34,7 @@ import { resolvePodServerOptions } from '../dataplane/pod-server.js';
 import { RequestPath } from '../dataplane/request-path.js';
 import type { ProxyMode } from '../dataplane/sync-cost.js';
 import type { L4Balancer, NginxOptions } from '../dataplane/types.js';
-import { type DistributionSpec, makeDistribution } from '../engine/distributions.js';
+import { type DistributionSpec, makeDistribution } from '../engine/distributions/index.js';
 import { RandomSource, Simulation } from '../engine/index.js';
 import { MetricsRecorder } from '../metrics/index.js';
 import type { RowSink } from '../output/columns.js';

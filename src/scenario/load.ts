@@ -10,8 +10,13 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import { registryCatalog } from './balancer-catalog.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
+import {
+  type BalancerCatalog,
+  crossCheck,
+  type ParsedScenario,
+  scenarioSchema,
+} from './schema/index.js';
 import { objectKeysOf, type RawProblem, safeParse, toRawProblems } from './schema/issues.js';
-import { type BalancerCatalog, crossCheck, type ParsedScenario, scenarioSchema } from './schema.js';
 import {
   applyOverrides,
   expandSweep,

@@ -18,8 +18,8 @@ import type {
   RetryOptions,
 } from '../dataplane/path-options.js';
 import type { ResolvedSyncCostOptions } from '../dataplane/sync-cost.js';
-import type { DistributionSpec } from '../engine/distributions.js';
-import type { IntOrPercent } from '../schema/units.js';
+import type { DistributionSpec } from '../engine/distributions/index.js';
+import type { IntOrPercent } from '../fields/units.js';
 import type { ArrivalSpec } from '../workload/arrivals.js';
 import type { ClientPlacementOptions } from '../workload/clients.js';
 
@@ -31,8 +31,8 @@ import type { ClientPlacementOptions } from '../workload/clients.js';
 
 export type { IpReusePolicy } from '../cluster/ip-allocator.js';
 export type { RetryableErrorKind } from '../dataplane/path-options.js';
-export type { DistributionSpec } from '../engine/distributions.js';
-export type { IntOrPercent } from '../schema/units.js';
+export type { DistributionSpec } from '../engine/distributions/index.js';
+export type { IntOrPercent } from '../fields/units.js';
 
 export interface ResolvedOutput {
   /** Width of a time-series window in seconds. @default 1 */

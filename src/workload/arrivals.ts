@@ -1,4 +1,4 @@
-import type { Distribution, DistributionSpec } from '../engine/distributions.js';
+import type { Distribution, DistributionSpec } from '../engine/distributions/index.js';
 import type { Rng } from '../engine/index.js';
 
 /**

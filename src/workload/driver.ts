@@ -1,5 +1,5 @@
 import type { RequestEndListener } from '../dataplane/request-path.js';
-import type { Distribution } from '../engine/distributions.js';
+import type { Distribution } from '../engine/distributions/index.js';
 import type { EventKind, KeyedStream, RandomSource, Rng, Simulation } from '../engine/index.js';
 import type { WorkloadArrivals } from './arrivals.js';
 

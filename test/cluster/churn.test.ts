@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { buildStack } from './stack.js';
 
 function crashRun(seed: number, from = 0, until: number | null = null) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/cluster/cluster.js';
 import { FaultInjector, type FaultSpec, select } from '../../src/cluster/faults.js';
 import { resolveClusterOptions } from '../../src/cluster/options.js';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { RandomSource, Simulation } from '../../src/engine/index.js';
 
 const constant = (value: number) => makeDistribution({ distribution: 'constant', value });

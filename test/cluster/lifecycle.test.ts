@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterOptions } from '../../src/cluster/options.js';
 import type { PodLifecycleObserver } from '../../src/cluster/types.js';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { Simulation } from '../../src/engine/index.js';
 import { buildStack } from './stack.js';
 

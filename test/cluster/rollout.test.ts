@@ -5,7 +5,7 @@ import {
   resolveFenceposts,
   scaleDownOldReplicaSets,
 } from '../../src/cluster/rolling.js';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { buildStack } from './stack.js';
 
 const pct = (value: number) => ({ kind: 'percent' as const, value });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiServer, type WriteOrigin } from '../../src/control-plane/api-server.js';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { RandomSource, Simulation } from '../../src/engine/index.js';
 
 describe('ApiServer store and watches', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { buildStack } from '../cluster/stack.js';
 
 const constant = (value: number) => makeDistribution({ distribution: 'constant', value });

@@ -18,7 +18,7 @@ import {
 import { type PodServerConfig, resolvePodServerOptions } from '../../src/dataplane/pod-server.js';
 import { type ClientTable, type NginxDeps, RequestPath } from '../../src/dataplane/request-path.js';
 import type { EndpointTable, L4Balancer, NginxOptions } from '../../src/dataplane/types.js';
-import type { Distribution } from '../../src/engine/distributions.js';
+import type { Distribution } from '../../src/engine/distributions/index.js';
 import { RandomSource, type Rng, Simulation } from '../../src/engine/index.js';
 import type { RequestRecorder } from '../../src/metrics/types.js';
 

@@ -8,7 +8,7 @@ import {
   type SyncCostOptions,
   syncDuration,
 } from '../../src/dataplane/sync-cost.js';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { buildStack, type StackOptions } from '../cluster/stack.js';
 
 const constant = (value: number) => makeDistribution({ distribution: 'constant', value });

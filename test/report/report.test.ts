@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { confidenceInterval, studentTQuantile975 } from '../../src/metrics/stats.js';
 import { TIMESERIES_COLUMNS } from '../../src/output/columns.js';
 import {
   buildCharts,
@@ -21,8 +22,7 @@ import {
   meanCi,
   nines,
   type Point,
-  t975,
-} from '../../src/report/charts.js';
+} from '../../src/report/charts/index.js';
 import { CsvParser, parseCsv } from '../../src/report/csv.js';
 import { writeReport } from '../../src/report/index.js';
 import { findScenarioFolders, loadScenario, sweepKeys } from '../../src/report/load.js';
@@ -85,12 +85,14 @@ describe('CSV reader', () => {
 });
 
 describe('statistics', () => {
-  it('t975 matches the t table and tends to 1.96', () => {
-    expect(t975(1)).toBe(12.706);
-    expect(t975(2)).toBe(4.303);
-    // t(0.975, 60) = 2.000 and t(0.975, 120) = 1.980 (standard tables); the tail formula is within 0.003.
-    expect(Math.abs(t975(60) - 2.0)).toBeLessThan(0.003);
-    expect(Math.abs(t975(120) - 1.98)).toBeLessThan(0.003);
+  it('meanCi uses the t quantile of summarize: t(0.975, 60) = 2.000298, t(0.975, 120) = 1.979930', () => {
+    // 61 values 0, 1, 0, 1, ... : mean 30/61, s from the sample; half = t(60) s / sqrt(61).
+    const xs = Array.from({ length: 61 }, (_, i) => i % 2);
+    const m = 30 / 61;
+    const s = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / 60);
+    expect(meanCi(xs).half).toBeCloseTo((2.000298 * s) / Math.sqrt(61), 5);
+    expect(meanCi(xs).half).toBe(confidenceInterval(xs).halfWidth);
+    expect(studentTQuantile975(120)).toBeCloseTo(1.97993, 4);
   });
 
   it('meanCi of 1, 2, 3: mean 2, s = 1, half-width t(0.975, 2)/sqrt(3) = 2.4843', () => {

@@ -11,7 +11,7 @@ import {
 } from '../../src/dataplane/path-options.js';
 import { POD_SERVER_DEFAULTS } from '../../src/dataplane/pod-server.js';
 import { SYNC_COST_DEFAULTS } from '../../src/dataplane/sync-cost.js';
-import { type Distribution, makeDistribution } from '../../src/engine/distributions.js';
+import { type Distribution, makeDistribution } from '../../src/engine/distributions/index.js';
 import { RECORDER_DEFAULTS } from '../../src/metrics/recorder.js';
 import { buildModel } from '../../src/scenario/build.js';
 import { loadScenarioText } from '../../src/scenario/load.js';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { registryCatalog } from '../../src/scenario/balancer-catalog.js';
-import { scenarioSchema } from '../../src/scenario/schema.js';
+import { scenarioSchema } from '../../src/scenario/schema/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const doc = fs.readFileSync(path.resolve(here, '../../docs/SCENARIO-FORMAT.md'), 'utf8');

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeDistribution } from '../../src/engine/distributions.js';
+import { makeDistribution } from '../../src/engine/distributions/index.js';
 import { ScenarioError } from '../../src/scenario/errors.js';
 import {
   listShippedScenarios,
@@ -9,7 +9,7 @@ import {
   loadScenarioText,
   validateScenarioFiles,
 } from '../../src/scenario/load.js';
-import { DEFAULTS } from '../../src/scenario/schema.js';
+import { DEFAULTS } from '../../src/scenario/schema/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => path.join(here, 'fixtures', f);

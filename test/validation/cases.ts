@@ -16,7 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import type { DistributionSpec } from '../../src/engine/distributions.js';
+import type { DistributionSpec } from '../../src/engine/distributions/index.js';
 import { loadScenarioFile } from '../../src/scenario/load.js';
 import type { ResolvedScenario } from '../../src/scenario/types.js';
 import { num, type Row, readCsv } from './csv.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Ip } from '../../cluster/types.js';
-import { duration } from '../../schema/fields.js';
+import { duration } from '../../fields/fields.js';
 import type { EndpointTable } from '../types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type Ip, ipFromString } from '../../cluster/types.js';
-import { showValue } from '../../schema/fields.js';
+import { showValue } from '../../fields/fields.js';
 import {
   defineIpvsBalancer,
   type IpvsOptions,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type Ip, ipToString } from '../../cluster/types.js';
 import type { EventKind, Simulation } from '../../engine/index.js';
-import { boolean, duration } from '../../schema/fields.js';
+import { boolean, duration } from '../../fields/fields.js';
 import type { BalancerContext, EndpointTable, L4Balancer, L4BalancerDescriptor } from '../types.js';
 import { ClientAffinity, type SessionAffinityOptions, sessionAffinityFields } from './affinity.js';
 

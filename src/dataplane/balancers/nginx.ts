@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Rng } from '../../engine/index.js';
-import { duration, showValue } from '../../schema/fields.js';
+import { duration, showValue } from '../../fields/fields.js';
 import type { NginxOptions, ProxyBalancerDescriptor, UpstreamPicker } from '../types.js';
 
 /**

@@ -14,7 +14,7 @@ import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../dataplane/kube-p
 import { REQUEST_PATH_DEFAULTS } from '../../dataplane/path-options.js';
 import { POD_SERVER_DEFAULTS } from '../../dataplane/pod-server.js';
 import { SYNC_COST_DEFAULTS } from '../../dataplane/sync-cost.js';
-import type { DistributionSpec } from '../../engine/distributions.js';
+import type { DistributionSpec } from '../../engine/distributions/index.js';
 import { RECORDER_DEFAULTS } from '../../metrics/recorder.js';
 import { CLIENT_PLACEMENT_DEFAULTS } from '../../workload/clients.js';
 import type {

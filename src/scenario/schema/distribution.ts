@@ -9,9 +9,9 @@
  * Output: a DistributionSpec in seconds, for makeDistribution.
  */
 import { z } from 'zod';
-import type { DistributionSpec } from '../../engine/distributions.js';
-import { duration, number } from '../../schema/fields.js';
-import { parseDuration } from '../../schema/units.js';
+import type { DistributionSpec } from '../../engine/distributions/index.js';
+import { duration, number } from '../../fields/fields.js';
+import { parseDuration } from '../../fields/units.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { parseInto } from './issues.js';
 import { readValuesFile } from './values-file.js';

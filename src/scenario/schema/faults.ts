@@ -4,7 +4,7 @@
  * other sections (ordinals < replicas, node < cluster.nodes, at <= duration) are in ../schema.ts.
  */
 import { z } from 'zod';
-import { boolean, duration, fraction, integer, number } from '../../schema/fields.js';
+import { boolean, duration, fraction, integer, number } from '../../fields/fields.js';
 import type { ResolvedFault, ResolvedTargetSelector } from '../types.js';
 import { type SchemaContext, strict } from './common.js';
 import { distribution } from './distribution.js';

@@ -1,11 +1,11 @@
 /**
- * Turns zod issues into `path: expected ..., got ...` problems. Field types of src/schema
+ * Turns zod issues into `path: expected ..., got ...` problems. Field types of src/fields
  * already phrase their own messages; this covers what zod itself raises (wrong types, enum and
  * discriminator values, unknown keys, unions) and splits one unknown-keys issue into one
  * problem per key, with "did you mean" where a known key is close.
  */
 import type { z } from 'zod';
-import { didYouMean, listNames, showValue } from '../../schema/fields.js';
+import { didYouMean, listNames, showValue } from '../../fields/fields.js';
 import { formatPath } from '../errors.js';
 import { KNOWN_KEYS_MARK } from './common.js';
 

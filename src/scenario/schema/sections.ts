@@ -13,7 +13,7 @@ import {
   intOrPercent,
   number,
   oneOf,
-} from '../../schema/fields.js';
+} from '../../fields/fields.js';
 import type {
   ResolvedArrivals,
   ResolvedChurn,

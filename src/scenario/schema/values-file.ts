@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import type { z } from 'zod';
-import { parseDuration } from '../../schema/units.js';
+import { parseDuration } from '../../fields/units.js';
 import type { SchemaContext } from './common.js';
 
 export type ValuesResult =

@@ -4,12 +4,13 @@
  * distributions in ./schema/distribution.ts, defaults in ./schema/defaults.ts.
  */
 import { z } from 'zod';
-import { didYouMean, duration, integer, listNames } from '../schema/fields.js';
-import { formatDuration } from '../schema/units.js';
-import { isMapping, type SchemaContext, strict } from './schema/common.js';
-import { DEFAULTS } from './schema/defaults.js';
-import { faultsSchema } from './schema/faults.js';
-import { parseInto, type RawProblem } from './schema/issues.js';
+import { didYouMean, duration, integer, listNames } from '../../fields/fields.js';
+import { formatDuration } from '../../fields/units.js';
+import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
+import { isMapping, type SchemaContext, strict } from './common.js';
+import { DEFAULTS } from './defaults.js';
+import { faultsSchema } from './faults.js';
+import { parseInto, type RawProblem } from './issues.js';
 import {
   churnSchema,
   clusterSchema,
@@ -21,11 +22,10 @@ import {
   propagationSchema,
   serviceSchema,
   workloadSchema,
-} from './schema/sections.js';
-import type { ResolvedBalancer, ScenarioConfig } from './types.js';
+} from './sections.js';
 
-export type { SchemaContext } from './schema/common.js';
-export { DEFAULTS } from './schema/defaults.js';
+export type { SchemaContext } from './common.js';
+export { DEFAULTS } from './defaults.js';
 
 /**
  * What the schema needs to know of the balancers: their names and each one's options schema

@@ -8,13 +8,13 @@ import {
   intOrPercent,
   number,
   oneOf,
-} from '../../src/schema/fields.js';
+} from '../../src/fields/fields.js';
 import {
   formatDuration,
   parseDuration,
   parseIntOrPercent,
   scaleIntOrPercent,
-} from '../../src/schema/units.js';
+} from '../../src/fields/units.js';
 
 describe('parseDuration', () => {
   it.each([
