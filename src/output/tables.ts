@@ -72,7 +72,16 @@ export function timeseriesWriter(sink: RowSink): WindowListener {
 }
 
 /** Writes the job's summary.csv row. `seed` is the job seed (JobSpec.seed). */
-export function writeSummaryRow(sink: RowSink, seed: number, s: RecorderSummary): void {
+export function writeSummaryRow(
+  sink: RowSink,
+  seed: number,
+  s: RecorderSummary,
+  inFlight: { readonly client: number; readonly sent: number; readonly returning: number } = {
+    client: 0,
+    sent: s.inFlight,
+    returning: 0,
+  },
+): void {
   sink.row(
     'summary',
     rowFrom(SUMMARY_COLUMNS, {
@@ -89,6 +98,10 @@ export function writeSummaryRow(sink: RowSink, seed: number, s: RecorderSummary)
       latency_max_ms: s.latencyMax * MS,
       throughput_rps: s.throughput,
       attempts_failed: s.attemptsFailed,
+      in_flight_at_end: s.inFlight,
+      in_flight_client: inFlight.client,
+      in_flight_sent: inFlight.sent,
+      in_flight_returning: inFlight.returning,
       mean_in_system: s.meanInSystem,
       duration_s: s.end,
       warmup_s: s.warmup,

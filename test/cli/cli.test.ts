@@ -119,7 +119,11 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
       '--balancers',
       'iptables,ipvs-rr',
     );
-    expect(r.err).toBe('');
+    // The toy model's queues hold a few tenths of a percent of the requests at the end: the
+    // in-flight warning (issue 11) may appear; nothing else may.
+    expect(
+      r.err.replace(/^lbsim: warning: .* still in flight at the end of the run .*\n/gm, ''),
+    ).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^\[4\/4\] /m);
     expect(r.out).toMatch(/^example\s+0\s+iptables\s+2\s/m);
