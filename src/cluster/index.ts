@@ -1,11 +1,5 @@
 export { Churn, type ChurnSpec } from './churn.js';
 export { Cluster, type ClusterCallbacks, type ClusterListener, Pod } from './cluster.js';
-export type {
-  EndpointChange,
-  EndpointChangeKind,
-  EndpointFeed,
-  EndpointSnapshot,
-} from './endpoint-state.js';
 export { IP_REUSE_POLICIES, IpAllocator, type IpReusePolicy, parseCidr } from './ip-allocator.js';
 export {
   type AppReadiness,

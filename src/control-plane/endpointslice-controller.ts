@@ -1,10 +1,4 @@
 import type { Cluster, ClusterListener, Pod } from '../cluster/cluster.js';
-import type {
-  EndpointChange,
-  EndpointChangeKind,
-  EndpointFeed,
-  EndpointSnapshot,
-} from '../cluster/endpoint-state.js';
 import type { Ip, NodeId, PodId } from '../cluster/types.js';
 import {
   type Distribution,
@@ -14,6 +8,12 @@ import {
 import type { KeyedStream, RandomSource, Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 import { ApiServer, type WriteOrigin } from './api-server.js';
+import type {
+  EndpointChange,
+  EndpointChangeKind,
+  EndpointFeed,
+  EndpointSnapshot,
+} from './endpoint-state.js';
 
 export interface EndpointSliceControllerOptions {
   /** --max-endpoints-per-slice. @default 100 */

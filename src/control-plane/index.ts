@@ -1,4 +1,10 @@
 export { ApiServer } from './api-server.js';
+export type {
+  EndpointChange,
+  EndpointChangeKind,
+  EndpointFeed,
+  EndpointSnapshot,
+} from './endpoint-state.js';
 export {
   ENDPOINTSLICE_CONTROLLER_DEFAULTS,
   type EndpointSlice,

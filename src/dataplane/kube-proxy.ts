@@ -1,6 +1,6 @@
 import type { ClusterListener } from '../cluster/cluster.js';
-import type { EndpointFeed, EndpointSnapshot } from '../cluster/endpoint-state.js';
 import type { Ip, NodeId } from '../cluster/types.js';
+import type { EndpointFeed, EndpointSnapshot } from '../control-plane/endpoint-state.js';
 import {
   type Distribution,
   type DistributionSpec,

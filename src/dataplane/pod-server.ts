@@ -116,8 +116,6 @@ export class PodServers {
   private servedCount = new Float64Array(0);
   private busyTime = new Float64Array(0);
   private idleNotified = new Uint8Array(0);
-  /** Head of each pod's connection list (maintained by the request path). */
-  connHead = new Int32Array(0);
   /** Tries a blackholed pod accepted or finished and never answers (linked by pool.next). */
   private holdHead = new Int32Array(0);
   private holdLen = new Int32Array(0);
@@ -164,7 +162,6 @@ export class PodServers {
     this.servedCount = g(this.servedCount);
     this.busyTime = g(this.busyTime);
     this.idleNotified = g(this.idleNotified);
-    this.connHead = g(this.connHead, -1);
     this.holdHead = g(this.holdHead, -1);
     this.holdLen = g(this.holdLen);
     this.cap = c;

@@ -1,7 +1,7 @@
 import { SIMULATE_EXPORT, type SimulateFn } from './protocol.js';
 
-/** URL of the production model: dist/src/scenario/simulate.js beside this file's build. */
-export const PRODUCTION_MODEL_URL = new URL('../scenario/simulate.js', import.meta.url).href;
+/** URL of the production model: dist/src/runner/simulate.js beside this file. */
+export const PRODUCTION_MODEL_URL = new URL('./simulate.js', import.meta.url).href;
 
 const cache = new Map<string, Promise<SimulateFn>>();
 

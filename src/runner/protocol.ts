@@ -58,7 +58,7 @@ export function jobSummary(s: RecorderSummary, sim: Simulation): JobSummary {
 
 /**
  * The one function that runs a job: pure in the sense that its rows and summary depend on `job`
- * alone. The production implementation is `simulateJob` exported by src/scenario/simulate.ts;
+ * alone. The production implementation is `simulateJob` exported by src/runner/simulate.ts;
  * tests substitute small models of their own.
  *
  *   export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn): JobSummary
@@ -86,7 +86,7 @@ export interface WorkerTask {
   readonly summaryKey: readonly (string | number)[];
   /**
    * URL (file:) of the module exporting `simulateJob`; undefined = the production model,
-   * dist/src/scenario/simulate.js.
+   * dist/src/runner/simulate.js.
    */
   readonly model?: string;
   /** Where the job reports its progress (LiveProgress): a shared buffer and the job's slot. */

@@ -13,25 +13,22 @@
  */
 import { Churn, type ChurnSpec } from '../cluster/churn.js';
 import { Cluster } from '../cluster/cluster.js';
-import type { EndpointChange } from '../cluster/endpoint-state.js';
 import { FaultInjector, type FaultSpec } from '../cluster/faults.js';
 import { type PodOptions, resolveClusterOptions } from '../cluster/options.js';
-import {
-  ipToString,
-  type NodeId,
-  type PodId,
-  type PodLifecycleObserver,
-} from '../cluster/types.js';
+import { ipToString, type NodeId, type PodId } from '../cluster/types.js';
+import type { EndpointChange } from '../control-plane/endpoint-state.js';
 import {
   EndpointSliceController,
   resolveEndpointSliceControllerOptions,
 } from '../control-plane/endpointslice-controller.js';
 import { getBalancer } from '../dataplane/balancers/registry.js';
 import { KubeProxy, resolveKubeProxyOptions } from '../dataplane/kube-proxy.js';
+import type { NginxDeps } from '../dataplane/path/proxy-hop.js';
+import { PathRelay } from '../dataplane/path/relay.js';
+import { RequestPath } from '../dataplane/path/request-path.js';
 import { resolveRequestPathOptions } from '../dataplane/path-options.js';
 import { PodBehaviour, type PodFaultEffect, type PodProfile } from '../dataplane/pod-behaviour.js';
 import { resolvePodServerOptions } from '../dataplane/pod-server.js';
-import { RequestPath } from '../dataplane/request-path.js';
 import type { ProxyMode } from '../dataplane/sync-cost.js';
 import type { L4Balancer, NginxOptions } from '../dataplane/types.js';
 import { type DistributionSpec, makeDistribution } from '../engine/distributions/index.js';
@@ -156,25 +153,9 @@ export function buildModel(
   const proxyMode = proxyModeOf(descriptor.family);
   const pod = config.deployment.pod;
 
-  // The request path and the cluster refer to each other (truth <-> lifecycle observer); the
-  // observer is forwarded through this object until the path exists (calls are per pod
-  // lifecycle change, not per request).
-  let path: RequestPath | undefined;
-  let behaviour: PodBehaviour | undefined;
-  const observer: PodLifecycleObserver = {
-    podCreated: (p, n, ip) => {
-      path?.podCreated(p, n, ip);
-      // A pod of a rollout's template behaves as that template says.
-      behaviour?.setProfile(p, cluster.pod(p).template);
-    },
-    listenerOpened: (p) => path?.listenerOpened(p),
-    readyChanged: (p, r, since) => path?.readyChanged(p, r, since),
-    listenerClosed: (p) => path?.listenerClosed(p),
-    containerKilled: (p) => path?.containerKilled(p),
-    podDeleted: (p) => path?.podDeleted(p),
-    // A node failure: the pod vanishes without a reset (clients time out).
-    podUnreachable: (p: PodId) => path?.podUnreachable(p),
-  };
+  // The cluster (the path's ground truth) and kube-proxy (its tables) exist before the request
+  // path and reach it through this relay, attached once the path is built.
+  const relay = new PathRelay();
 
   // Pod templates: 0 = deployment.pod, then each rollout's `template` in file order.
   const templates: ResolvedPod[] = [pod];
@@ -224,10 +205,10 @@ export function buildModel(
     }),
     random,
     {
-      observer,
+      observer: relay,
       onEvent: (time, event, p, node, detail) =>
         sink.row('events', [time, event, p >= 0 ? podName(p) : '', node >= 0 ? node : '', detail]),
-      onNodeFailed: (node) => path?.nodeFailed(node),
+      onNodeFailed: (node) => relay.nodeFailed(node),
     },
   );
   podName = (id) => cluster.pod(id).name;
@@ -270,8 +251,7 @@ export function buildModel(
     }),
     random,
     {
-      tableProgrammed: (node, table) =>
-        path?.tableProgrammed(node, table, kubeProxy.localTable(node)),
+      tableProgrammed: (node) => relay.tableProgrammed(node),
       changeProgrammed: (changeId, node, at) => {
         const c = changes[changeId];
         if (c === undefined) return;
@@ -329,7 +309,7 @@ export function buildModel(
   });
 
   let balancers: L4Balancer[] | undefined;
-  let nginx: ConstructorParameters<typeof RequestPath>[0]['nginx'];
+  let nginx: NginxDeps | undefined;
   if (descriptor.kind === 'l4') {
     balancers = [];
     for (let node = 0; node < config.cluster.nodes; node++) {
@@ -354,7 +334,7 @@ export function buildModel(
     };
   }
 
-  path = new RequestPath({
+  const path = new RequestPath({
     sim,
     truth: cluster,
     recorder,
@@ -365,17 +345,23 @@ export function buildModel(
     keyedStream: (name) => random.keyedStream(name),
     options: pathOptions,
     pod: podServer,
-    ...(balancers ? { balancers } : {}),
-    ...(nginx ? { nginx } : {}),
+    ...(balancers ? { balancers, tables: kubeProxy } : {}),
+    ...(nginx ? { hop: { name: 'nginx', config: nginx } } : {}),
   });
+  relay.attach(path);
 
-  behaviour = podBehaviour(
+  const behaviour = podBehaviour(
     config,
     templates,
     (name) => random.keyedStream(name),
     (k) => (k === 0 ? 'deployment.pod' : templateWhere(k)),
   );
-  if (behaviour !== undefined) path.servers.setBehaviour(behaviour);
+  if (behaviour !== undefined) {
+    path.servers.setBehaviour(behaviour);
+    // A pod of a rollout's template behaves as that template says (told at its creation; the
+    // initial pods run template 0).
+    cluster.addListener({ podChanged: (p) => behaviour.setProfile(p.id, p.template) });
+  }
   if (config.faults.length > 0) {
     new FaultInjector(
       sim,

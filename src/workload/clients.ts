@@ -1,4 +1,4 @@
-import type { ClientTable } from '../dataplane/request-path.js';
+import type { ClientTable } from '../dataplane/path/request-path.js';
 
 /** Where the clients are (resolved). Names as in the scenario file's `workload.clients`. */
 export interface ClientPlacementOptions {

@@ -1,4 +1,4 @@
-import type { RequestEndListener } from '../dataplane/request-path.js';
+import type { RequestEndListener } from '../dataplane/path/request-path.js';
 import type { Distribution } from '../engine/distributions/index.js';
 import type { EventKind, KeyedStream, RandomSource, Rng, Simulation } from '../engine/index.js';
 import type { WorkloadArrivals } from './arrivals.js';

@@ -1,7 +1,7 @@
 import { Churn, type ChurnSpec } from '../../src/cluster/churn.js';
 import { Cluster, type ClusterCallbacks } from '../../src/cluster/cluster.js';
-import type { EndpointChange } from '../../src/cluster/endpoint-state.js';
 import { type ClusterOptions, resolveClusterOptions } from '../../src/cluster/options.js';
+import type { EndpointChange } from '../../src/control-plane/endpoint-state.js';
 import {
   EndpointSliceController,
   type EndpointSliceControllerOptions,

@@ -11,12 +11,18 @@ import {
 } from '../../src/cluster/types.js';
 import { NGINX_DEFAULTS, NginxUpstreamPicker } from '../../src/dataplane/balancers/nginx.js';
 import { ProgrammedTable } from '../../src/dataplane/endpoint-table.js';
+import type { HopSpec } from '../../src/dataplane/path/hop.js';
+import type { NginxDeps } from '../../src/dataplane/path/proxy-hop.js';
+import {
+  type ClientTable,
+  type NodeTables,
+  RequestPath,
+} from '../../src/dataplane/path/request-path.js';
 import {
   type RequestPathConfig,
   resolveRequestPathOptions,
 } from '../../src/dataplane/path-options.js';
 import { type PodServerConfig, resolvePodServerOptions } from '../../src/dataplane/pod-server.js';
-import { type ClientTable, type NginxDeps, RequestPath } from '../../src/dataplane/request-path.js';
 import type { EndpointTable, L4Balancer, NginxOptions } from '../../src/dataplane/types.js';
 import type { Distribution } from '../../src/engine/distributions/index.js';
 import { RandomSource, type Rng, Simulation } from '../../src/engine/index.js';
@@ -107,6 +113,32 @@ export class FakeCluster implements GroundTruth {
     this.path.containerKilled(pod);
     this.byIp.delete(p.ip);
     this.path.podDeleted(pod);
+  }
+}
+
+/**
+ * Each node's programmed table, set by the test (kube-proxy's role): `program` stores it and
+ * tells the path, the Local subset is the table's entries on the node (no terminating
+ * fallback of its own).
+ */
+export class FakeTables implements NodeTables {
+  private readonly tables: EndpointTable[] = [];
+  private readonly locals: EndpointTable[] = [];
+  path!: RequestPath;
+  table(node: NodeId): EndpointTable | undefined {
+    return this.tables[node];
+  }
+  localTable(node: NodeId): EndpointTable | undefined {
+    return this.locals[node];
+  }
+  program(node: NodeId, table: EndpointTable): void {
+    this.tables[node] = table;
+    const eps: { ip: Ip; node: NodeId }[] = [];
+    for (let i = 0; i < table.size; i++) {
+      if (table.nodes[i] === node) eps.push({ ip: table.ips[i] as number, node });
+    }
+    this.locals[node] = new ProgrammedTable(table.version, eps, table.usingTerminating);
+    this.path.tableProgrammed(node);
   }
 }
 
@@ -224,6 +256,8 @@ export interface HarnessOptions {
   /** Nginx upstream snapshot (default: every pod added before the first request). */
   upstreamIps?: () => Uint32Array;
   seed?: number;
+  /** An L7 hop by registry name (instead of the L4 balancers or `nginx`). */
+  hop?: HopSpec;
 }
 
 /** One client per node by default, IPs 10.200.0.x. */
@@ -270,6 +304,7 @@ export function harness(o: HarnessOptions = {}): Harness {
         (() => Uint32Array.from(cluster.pods.filter((p) => p.exists).map((p) => p.ip))),
     };
   }
+  const tables = new FakeTables();
   const path = new RequestPath({
     sim,
     truth: cluster,
@@ -281,9 +316,14 @@ export function harness(o: HarnessOptions = {}): Harness {
     keyedStream: (name) => rs.keyedStream(name),
     options: resolveRequestPathOptions(o.path ?? {}),
     pod: resolvePodServerOptions(o.pod ?? {}),
-    ...(nginx ? { nginx } : { balancers }),
+    ...(o.hop
+      ? { hop: o.hop }
+      : nginx
+        ? { hop: { name: 'nginx', config: nginx } }
+        : { balancers, tables }),
   });
   cluster.path = path;
+  tables.path = path;
   return {
     sim,
     cluster,
@@ -295,7 +335,7 @@ export function harness(o: HarnessOptions = {}): Harness {
     program(pods: PodId[], onNodes?: number[]) {
       const eps = pods.map((p) => ({ ip: cluster.pods[p]?.ip as number, node: cluster.nodeOf(p) }));
       for (const n of onNodes ?? Array.from({ length: nodes }, (_, i) => i)) {
-        path.tableProgrammed(n, new ProgrammedTable(1, eps));
+        tables.program(n, new ProgrammedTable(1, eps));
       }
     },
     after(delay: number, name: string, fn: () => void) {

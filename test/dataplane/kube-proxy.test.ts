@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChurnSpec } from '../../src/cluster/churn.js';
-import type { EndpointChange } from '../../src/cluster/endpoint-state.js';
+import type { EndpointChange } from '../../src/control-plane/endpoint-state.js';
 import type { NodeTable } from '../../src/dataplane/kube-proxy.js';
 import {
   iptablesRuleCount,

@@ -21,7 +21,7 @@ describe('nginx-static proxy hop', () => {
     expect(h.rec.nFailed).toBe(0);
     expect(h.rec.nCompleted).toBe(5);
     expect(h.rec.nAttempts).toBeGreaterThanOrEqual(1);
-    expect(h.path.attemptErrorCount(ErrorKind.refused, ErrorCause.not_listening)).toBe(
+    expect(h.path.ledger.attemptErrorCount(ErrorKind.refused, ErrorCause.not_listening)).toBe(
       h.rec.nAttempts,
     );
     expect(h.pickers[0]?.failures).toBe(h.rec.nAttempts);

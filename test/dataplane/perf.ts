@@ -9,14 +9,15 @@
  * (or `npx tsx test/dataplane/perf.ts keepalive 300`). Prints one JSON line.
  */
 import { ProgrammedTable } from '../../src/dataplane/endpoint-table.js';
+import { RequestPath } from '../../src/dataplane/path/request-path.js';
 import { resolveRequestPathOptions } from '../../src/dataplane/path-options.js';
 import { resolvePodServerOptions } from '../../src/dataplane/pod-server.js';
-import { RequestPath } from '../../src/dataplane/request-path.js';
 import type { EndpointTable } from '../../src/dataplane/types.js';
 import { RandomSource, type Rng, Simulation } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
 import { placeClients } from '../../src/workload/clients.js';
 import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
+import { FakeTables } from './fakes.js';
 
 const mode = (process.argv[2] ?? 'per-request') as 'per-request' | 'keepalive' | 'http2';
 const duration = Number(process.argv[3] ?? 300);
@@ -52,6 +53,7 @@ const balancers = Array.from({ length: nodes }, (_, n) => {
     connectionClosed() {},
   };
 });
+const tables = new FakeTables();
 const path = new RequestPath({
   sim,
   truth,
@@ -64,7 +66,9 @@ const path = new RequestPath({
   options: resolveRequestPathOptions({ network: { rtt: 0.0002 }, connections: { mode } }),
   pod: resolvePodServerOptions({ concurrency: 2 }),
   balancers,
+  tables,
 });
+tables.path = path;
 for (let i = 0; i < pods; i++) {
   path.podCreated(i, i % nodes, ips[i] as number);
   path.listenerOpened(i);
@@ -74,7 +78,7 @@ const table = new ProgrammedTable(
   1,
   ips.map((ip, i) => ({ ip, node: i % nodes })),
 );
-for (let n = 0; n < nodes; n++) path.tableProgrammed(n, table);
+for (let n = 0; n < nodes; n++) tables.program(n, table);
 const service = {
   kind: 'exponential' as const,
   mean: 0.01,

@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BALANCERS } from '../../src/dataplane/balancers/registry.js';
 import { ProgrammedTable } from '../../src/dataplane/endpoint-table.js';
+import type { NginxDeps } from '../../src/dataplane/path/proxy-hop.js';
+import { RequestPath } from '../../src/dataplane/path/request-path.js';
 import { resolveRequestPathOptions } from '../../src/dataplane/path-options.js';
 import { resolvePodServerOptions } from '../../src/dataplane/pod-server.js';
-import { RequestPath } from '../../src/dataplane/request-path.js';
 import type { L4Balancer } from '../../src/dataplane/types.js';
 import { RandomSource, Simulation } from '../../src/engine/index.js';
 import { PoissonArrivals } from '../../src/workload/arrivals.js';
 import { placeClients } from '../../src/workload/clients.js';
 import { WorkloadDriver, workloadStreams } from '../../src/workload/driver.js';
-import { exponential, FakeCluster, podIp, Recorder } from './fakes.js';
+import { exponential, FakeCluster, FakeTables, podIp, Recorder } from './fakes.js';
 
 /**
  * Wiring check with the registry's real balancers (the lead's wiring in miniature): every
@@ -32,6 +33,7 @@ describe('request path with the registered balancers', () => {
           balancers.push(d.create({ sim, rng: rs.stream(`balancer:${n}`), node: n }, options));
         }
       }
+      const tables = new FakeTables();
       const path = new RequestPath({
         sim,
         truth: cluster,
@@ -48,21 +50,25 @@ describe('request path with the registered balancers', () => {
         }),
         pod: resolvePodServerOptions({ concurrency: 1 }),
         ...(d.kind === 'l4'
-          ? { balancers: balancers as L4Balancer[] }
+          ? { balancers: balancers as L4Balancer[], tables }
           : {
-              nginx: {
-                options,
-                createPicker: (ips, o, rng) => d.createPicker(ips, o, rng),
-                upstreamIps: () =>
-                  Uint32Array.from(cluster.pods.filter((p) => p.exists).map((p) => p.ip)),
+              hop: {
+                name: 'nginx',
+                config: {
+                  options,
+                  createPicker: (ips, o, rng) => d.createPicker(ips, o, rng),
+                  upstreamIps: () =>
+                    Uint32Array.from(cluster.pods.filter((p) => p.exists).map((p) => p.ip)),
+                } satisfies NginxDeps,
               },
             }),
       });
       cluster.path = path;
+      tables.path = path;
       const pods = [1, 2, 3, 4].map((i) => cluster.addPod(i % nodes, podIp(i)));
       const program = (ps: number[]) => {
         const eps = ps.map((p) => ({ ip: cluster.pods[p]?.ip as number, node: cluster.nodeOf(p) }));
-        for (let n = 0; n < nodes; n++) path.tableProgrammed(n, new ProgrammedTable(1, eps));
+        for (let n = 0; n < nodes; n++) tables.program(n, new ProgrammedTable(1, eps));
       };
       program(pods);
       const driver = new WorkloadDriver(

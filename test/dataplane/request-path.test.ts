@@ -19,7 +19,7 @@ describe('request path: connect outcomes', () => {
     expect(f?.kind).toBe(ErrorKind.no_endpoints);
     expect(f?.cause).toBe(ErrorCause.no_endpoints);
     expect(f?.at).toBe(0.5); // local REJECT: no network trip at all
-    expect(h.path.finalErrorCount(ErrorKind.no_endpoints)).toBe(1);
+    expect(h.path.ledger.finalErrorCount(ErrorKind.no_endpoints)).toBe(1);
     h.path.checkConservation();
   });
 
@@ -202,7 +202,7 @@ describe('request path: pod server', () => {
     // 2 in service + 3 queued accepted, 3 rejected.
     expect(h.rec.nCompleted).toBe(5);
     expect(h.rec.nFailed).toBe(3);
-    expect(h.path.finalErrorCount(ErrorKind.http_503, ErrorCause.overload)).toBe(3);
+    expect(h.path.ledger.finalErrorCount(ErrorKind.http_503, ErrorCause.overload)).toBe(3);
     // FIFO with 2 workers: completions at 1, 1, 2, 2, 3.
     expect(h.rec.latencies).toEqual([1, 1, 2, 2, 3]);
     h.path.checkConservation();
@@ -266,7 +266,7 @@ describe('request path: client retries', () => {
     expect(h.rec.nCompleted).toBe(10);
     expect(h.rec.nFailed).toBe(0);
     expect(h.rec.nAttempts).toBe(10);
-    expect(h.path.attemptErrorCount(ErrorKind.refused, ErrorCause.not_listening)).toBe(10);
+    expect(h.path.ledger.attemptErrorCount(ErrorKind.refused, ErrorCause.not_listening)).toBe(10);
     // A retried request's latency includes the 10 ms backoff.
     expect(Math.max(...h.rec.latencies)).toBeCloseTo(0.011, 12);
   });

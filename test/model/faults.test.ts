@@ -36,12 +36,12 @@ describe('errors fault', () => {
         'faults: [{type: errors, pods: {ordinals: [0, 1, 2, 3]}, probability: 100%, status: 500, at: 10s, for: 5s}]',
       ),
     );
-    const e = model.path.finalErrorCount(ErrorKind.http_500, ErrorCause.fault_errors);
+    const e = model.path.ledger.finalErrorCount(ErrorKind.http_500, ErrorCause.fault_errors);
     // Constant arrivals, 100/s: the requests that reach a pod during [10 s, 15 s) (the
     // service time is 5 ms; the status is decided when the response leaves, after it).
     expect(e).toBeGreaterThanOrEqual(499);
     expect(e).toBeLessThanOrEqual(501);
-    expect(model.path.finalErrorCount(ErrorKind.http_500)).toBe(e);
+    expect(model.path.ledger.finalErrorCount(ErrorKind.http_500)).toBe(e);
     model.path.checkConservation();
   });
 
@@ -52,7 +52,7 @@ describe('errors fault', () => {
       ),
     );
     const n = model.recorder.summary().requests;
-    const e = model.path.finalErrorCount(ErrorKind.http_503, ErrorCause.fault_errors);
+    const e = model.path.ledger.finalErrorCount(ErrorKind.http_503, ErrorCause.fault_errors);
     const sd = Math.sqrt(n * 0.4 * 0.6);
     expect(Math.abs(e - 0.4 * n)).toBeLessThan(4 * sd);
   });
@@ -64,7 +64,7 @@ describe('errors fault', () => {
     );
     const { model } = run(yaml);
     const n = model.recorder.summary().requests;
-    const e = model.path.finalErrorCount(ErrorKind.http_502, ErrorCause.app_error);
+    const e = model.path.ledger.finalErrorCount(ErrorKind.http_502, ErrorCause.app_error);
     expect(Math.abs(e - 0.1 * n)).toBeLessThan(4 * Math.sqrt(n * 0.1 * 0.9));
   });
 });
@@ -87,7 +87,7 @@ describe('slow fault', () => {
       ),
     );
     expect(
-      model.path.finalErrorCount(ErrorKind.client_timeout, ErrorCause.fault_slow),
+      model.path.ledger.finalErrorCount(ErrorKind.client_timeout, ErrorCause.fault_slow),
     ).toBeGreaterThan(50);
   });
 });
@@ -97,7 +97,10 @@ describe('blackhole and refuse', () => {
     const { model } = run(
       base('faults: [{type: blackhole, pods: {ordinals: [0]}, at: 10s, for: 5s}]'),
     );
-    const t = model.path.finalErrorCount(ErrorKind.client_timeout, ErrorCause.fault_blackhole);
+    const t = model.path.ledger.finalErrorCount(
+      ErrorKind.client_timeout,
+      ErrorCause.fault_blackhole,
+    );
     // About a quarter of 500 requests in the window go to pod 0.
     expect(t).toBeGreaterThan(80);
     expect(t).toBeLessThan(170);
@@ -107,7 +110,7 @@ describe('blackhole and refuse', () => {
     const { model } = run(
       base('faults: [{type: refuse, pods: {ordinals: [0]}, at: 10s, for: 5s}]'),
     );
-    const refused = model.path.finalErrorCount(ErrorKind.refused);
+    const refused = model.path.ledger.finalErrorCount(ErrorKind.refused);
     expect(refused).toBeGreaterThan(80);
     expect(refused).toBeLessThan(170);
     expect(model.cluster.pod(0).probeReady).toBe(true);
@@ -136,7 +139,7 @@ describe('kube-proxy-restart', () => {
     b.model.sim.run(13);
     expect(b.model.kubeProxy.isDown(0)).toBe(false);
     expect(b.model.kubeProxy.table(0)?.size).toBe(4);
-    expect(b.model.path.finalErrorCount(ErrorKind.no_endpoints)).toBeGreaterThan(50);
+    expect(b.model.path.ledger.finalErrorCount(ErrorKind.no_endpoints)).toBeGreaterThan(50);
   });
 });
 
@@ -166,7 +169,7 @@ describe('bad release: a rollout with a template', () => {
     expect(pods.filter((p) => p.template === 1).length).toBe(4);
     expect(pods.filter((p) => p.revision === 1).every((p) => p.template === 0)).toBe(true);
     // Old pods served without error; the new ones answer 500 to everything.
-    const e = model.path.finalErrorCount(ErrorKind.http_500, ErrorCause.app_error);
+    const e = model.path.ledger.finalErrorCount(ErrorKind.http_500, ErrorCause.app_error);
     expect(e).toBeGreaterThan(3000);
     expect(model.recorder.summary().completed).toBeGreaterThan(500);
   });

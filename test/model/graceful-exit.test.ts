@@ -54,7 +54,7 @@ describe('graceful exit (rtt 50 ms widens the race window)', () => {
     // any ghost is a bug, and no request may be reset (no pod is ever killed here).
     expect(served).toBeGreaterThan(7000);
     expect(ghosts).toBe(0);
-    expect(path.finalErrorCount(ErrorKind.reset)).toBe(0);
+    expect(path.ledger.finalErrorCount(ErrorKind.reset)).toBe(0);
   });
 
   it('keep-alive: a request sent on an idle connection as the server shuts down is reset', () => {
@@ -63,7 +63,9 @@ describe('graceful exit (rtt 50 ms widens the race window)', () => {
     expect(ghosts).toBe(0);
     // The keep-alive race is real and rare: seed 1 gives 25 resets over 3 rollouts of 10 pods
     // (about one per pod replaced); none is attributed to a kill.
-    expect(path.finalErrorCount(ErrorKind.reset, ErrorCause.terminating_pod)).toBeGreaterThan(0);
-    expect(path.finalErrorCount(ErrorKind.reset, ErrorCause.pod_killed)).toBe(0);
+    expect(
+      path.ledger.finalErrorCount(ErrorKind.reset, ErrorCause.terminating_pod),
+    ).toBeGreaterThan(0);
+    expect(path.ledger.finalErrorCount(ErrorKind.reset, ErrorCause.pod_killed)).toBe(0);
   });
 });

@@ -41,14 +41,14 @@ function keepUp(jitter: number | undefined, seed: number): number {
     sim.run(t);
     path.checkConservation(); // also recounts each client's connection counters
   }
-  const a = path.arrivals;
-  const c = path.completed;
+  const a = path.ledger.arrivals;
+  const c = path.ledger.completed;
   for (let t = 100; t <= 150; t += 10) {
     sim.run(t);
     path.checkConservation();
   }
   expect(path.counts().failed).toBe(0);
-  return (path.completed - c) / (path.arrivals - a);
+  return (path.ledger.completed - c) / (path.ledger.arrivals - a);
 }
 
 describe('http2 connection lifetime', () => {

@@ -43,7 +43,7 @@ balancers: [iptables]
     path.checkConservation();
     // Before the fix: the node's local table was the local part of the cluster-wide (ready)
     // table, empty for 19 s, and about half the clients' connections were dropped (~1900).
-    expect(path.finalErrorCount(ErrorKind.connect_timeout, ErrorCause.no_endpoints)).toBe(0);
+    expect(path.ledger.finalErrorCount(ErrorKind.connect_timeout, ErrorCause.no_endpoints)).toBe(0);
     expect(path.counts().failed).toBe(0);
   });
 });

@@ -31,7 +31,7 @@ balancers:
     // fail_timeout windows has closed yet.
     sim.run(4.5);
     path.checkConservation();
-    const picker = (path as unknown as { pickers: NginxUpstreamPicker[] })
+    const picker = (path as unknown as { hop: { pickers: NginxUpstreamPicker[] } }).hop
       .pickers[0] as NginxUpstreamPicker;
     expect(picker.size).toBe(4);
     for (let i = 0; i < picker.size; i++) {
@@ -44,6 +44,6 @@ balancers:
     }
     // The old tries still end as connect timeouts (retried on the next peer): those sent to
     // the dead IP in [1, 1.5) s, Poisson with mean 200/4 x 0.5 = 25 (> 15 is 2 sigma below).
-    expect(path.attemptErrorCount(1)).toBeGreaterThan(15);
+    expect(path.ledger.attemptErrorCount(1)).toBeGreaterThan(15);
   });
 });

@@ -10,9 +10,9 @@ import {
   progressWriter,
   runReporting,
 } from '../../src/runner/live-progress.js';
+import { simulateJob } from '../../src/runner/simulate.js';
 import { simulateJob as toyJob } from '../../src/runner/toy-model.js';
 import { loadScenarioText } from '../../src/scenario/load.js';
-import { simulateJob } from '../../src/scenario/simulate.js';
 import { tempDir, toyScenario } from './helpers.js';
 
 /** A self-rescheduling event at irregular times: a trace of (time, value) to compare runs by. */

@@ -210,3 +210,17 @@ export function mmcWaitProbabilityFromQuantile(
   const e = Math.exp(-mu * t);
   return (1 - q - e) / (hypoTail(t, c * mu - lambda, mu) - e);
 }
+
+/**
+ * The supermarket model's large-N expected time in system with d choices, mu = 1
+ * (M. Mitzenmacher, IEEE TPDS 12(10), 2001): T_d(lambda) = sum_{i>=1} lambda^((d^i - d)/(d - 1)).
+ */
+export function supermarketMeanSojourn(lambda: number, d: number): number {
+  let sum = 0;
+  for (let i = 1; i < 64; i++) {
+    const term = lambda ** ((d ** i - d) / (d - 1));
+    sum += term;
+    if (term < 1e-15) break;
+  }
+  return sum;
+}

@@ -7,9 +7,9 @@ import { ipToString } from '../cluster/types.js';
 import { inFlightByStage } from '../dataplane/in-flight.js';
 import type { RowSink } from '../output/columns.js';
 import { type PodFacts, writeErrorRows, writePodRows, writeSummaryRow } from '../output/tables.js';
-import { runReporting } from '../runner/live-progress.js';
-import { type JobSpec, type JobSummary, jobSummary, type ProgressFn } from '../runner/protocol.js';
-import { buildModel, type Model, nodeLabel } from './build.js';
+import { buildModel, type Model, nodeLabel } from '../scenario/build.js';
+import { runReporting } from './live-progress.js';
+import { type JobSpec, type JobSummary, jobSummary, type ProgressFn } from './protocol.js';
 
 export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn): JobSummary {
   const config = job.config;

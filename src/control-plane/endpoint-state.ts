@@ -1,6 +1,6 @@
+import type { Ip, NodeId, PodId } from '../cluster/types.js';
 import type { Distribution } from '../engine/distributions/index.js';
 import type { KeyedStream, Rng } from '../engine/random.js';
-import type { Ip, NodeId, PodId } from './types.js';
 
 /**
  * The contract between the control plane (EndpointSlice controller + API server) and each
