@@ -18,7 +18,12 @@ export type ChurnSpec =
       /** @default null (end of run) */
       readonly until?: number | null;
     }
-  | { readonly type: 'rollout'; readonly at: number }
+  | {
+      readonly type: 'rollout';
+      readonly at: number;
+      /** Pod template of the new revision (index into the cluster's templates); absent: the current one. */
+      readonly template?: number;
+    }
   | { readonly type: 'scale'; readonly at: number; readonly replicas: number }
   | {
       readonly type: 'kill';
@@ -68,7 +73,7 @@ export class Churn implements ClusterListener {
           );
           break;
         case 'rollout':
-          this.at(spec.at, `churn[${i}]:rollout`, () => cluster.rollout());
+          this.at(spec.at, `churn[${i}]:rollout`, () => cluster.rollout(spec.template));
           break;
         case 'scale':
           this.at(spec.at, `churn[${i}]:scale`, () => cluster.scale(spec.replicas));

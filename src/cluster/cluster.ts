@@ -235,7 +235,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
 
   isListening(pod: PodId): boolean {
     const p = this.allPods[pod];
-    return p?.listening === true && !p.lost;
+    return p?.listening === true && !p.lost && p.refusing === 0;
   }
 
   nodeOf(pod: PodId): NodeId {
@@ -328,9 +328,15 @@ export class Cluster implements GroundTruth, DrainNotifier {
 
   // ---- Churn actions -----------------------------------------------------------------------
 
-  /** kubectl rollout restart: a new revision; the rolling update starts now. */
-  rollout(): void {
-    this.deployment.rollout();
+  /**
+   * A new revision, the rolling update starts now: `template` is the index of its pod template
+   * in options.templates (a bad release), or the current template (kubectl rollout restart).
+   */
+  rollout(template?: number): void {
+    if (template !== undefined && this.options.templates[template] === undefined) {
+      throw new RangeError(`rollout: no pod template ${template}`);
+    }
+    this.deployment.rollout(template);
   }
 
   /** kubectl scale: desired replicas now. */
@@ -390,6 +396,15 @@ export class Cluster implements GroundTruth, DrainNotifier {
     this.nodeController.nodeLost(node, tolerationSeconds);
   }
 
+  /**
+   * A `refuse` fault starts or ends on the pod: its listener is closed to new connections (the
+   * kernel answers RST) while the pod stays Ready and established connections keep working.
+   */
+  setRefusing(id: PodId, on: boolean): void {
+    const p = this.pod(id);
+    p.refusing = Math.max(0, p.refusing + (on ? 1 : -1));
+  }
+
   // ---- Transitions -------------------------------------------------------------------------
 
   private createPod(rs: ReplicaSet, steady: boolean): Pod | undefined {
@@ -402,6 +417,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
     const ip = node.ipam.allocate();
     const name = `${this.options.deployment.name}-r${rs.revision}-${id}`;
     const p = new Pod(id, name, node.id, ip, rs.revision, this.sim.now);
+    p.template = rs.template;
     this.allPods.push(p);
     this.podByIp[ip - this.ipBase] = id;
     node.pods.add(id);

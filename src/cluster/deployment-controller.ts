@@ -50,16 +50,31 @@ export class DeploymentController {
   /** The first ReplicaSet (revision 1) with spec = replicas. */
   start(): ReplicaSet {
     this.started = true;
-    const rs: ReplicaSet = { revision: 1, spec: this.replicas, pods: new Set() };
+    const rs: ReplicaSet = { revision: 1, template: 0, spec: this.replicas, pods: new Set() };
     this.replicaSets.push(rs);
     return rs;
   }
 
-  /** kubectl rollout restart: a new revision; the rolling update starts now. */
-  rollout(): void {
-    this.replicaSets.push({ revision: this.replicaSets.length + 1, spec: 0, pods: new Set() });
+  /**
+   * A new revision; the rolling update starts now. `template`: the new pod template (index
+   * into the cluster's templates), or the current one (kubectl rollout restart).
+   */
+  rollout(template?: number): void {
+    const cur = this.replicaSets[this.replicaSets.length - 1] as ReplicaSet;
+    const t = template ?? cur.template;
+    this.replicaSets.push({
+      revision: this.replicaSets.length + 1,
+      template: t,
+      spec: 0,
+      pods: new Set(),
+    });
     this.rolloutInProgress = true;
-    this.host.event('rollout-started', NO_POD, -1, `revision ${this.replicaSets.length}`);
+    this.host.event(
+      'rollout-started',
+      NO_POD,
+      -1,
+      `revision ${this.replicaSets.length}${template === undefined ? '' : ` template ${t}`}`,
+    );
     this.requestReconcile();
   }
 

@@ -1,7 +1,7 @@
 import type { Rng } from '../engine/random.js';
 import type { EventKind, Simulation } from '../engine/simulation.js';
 import { NO_EVENT } from '../engine/simulation.js';
-import type { ResolvedClusterOptions } from './options.js';
+import type { ResolvedClusterOptions, ResolvedPodOptions } from './options.js';
 import type { Pod } from './pod.js';
 import type { NodeId, PodId, PodLifecycleObserver } from './types.js';
 
@@ -65,6 +65,11 @@ export class Kubelet {
     this.kRestart = sim.register('pod:restart', (id) => this.onRestart(id));
   }
 
+  /** The pod's template (its ReplicaSet's revision of the pod spec). */
+  private spec(p: Pod): ResolvedPodOptions {
+    return this.options.templates[p.template] ?? this.options.pod;
+  }
+
   private get pods(): readonly Pod[] {
     return this.host.pods;
   }
@@ -76,7 +81,7 @@ export class Kubelet {
   /** A new pod was bound to its node: the sandbox and container start after `startup`. */
   podBound(p: Pod): void {
     p.stepHandle = this.sim.schedule(
-      this.options.pod.startup.sample(this.startupRng),
+      this.spec(p).startup.sample(this.startupRng),
       this.kStarted,
       p.id,
     );
@@ -87,8 +92,8 @@ export class Kubelet {
    * phase (kubelet starts each worker at its own time).
    */
   adoptRunning(p: Pod): void {
-    if (!this.options.pod.readinessProbe.enabled) return;
-    const period = this.options.pod.readinessProbe.periodSeconds;
+    if (!this.spec(p).readinessProbe.enabled) return;
+    const period = this.spec(p).readinessProbe.periodSeconds;
     p.probeHandle = this.sim.schedule(this.probeRng.next() * period, this.kProbe, p.id);
   }
 
@@ -114,7 +119,7 @@ export class Kubelet {
     }
     // kuberuntime doBackOff: in back-off if a window is open since the last restart
     // (flowcontrol.Backoff.IsInBackOffSince; entries expire after 2 x max = 10 min).
-    const bo = this.options.pod.restartBackoff;
+    const bo = this.spec(p).restartBackoff;
     const now = this.sim.now;
     const expired = !(p.backoff > 0) || now - p.backoffUpdatedAt > 2 * bo.max;
     const delay = expired ? 0 : p.backoff;
@@ -137,8 +142,8 @@ export class Kubelet {
       this.host.finalize(p);
       return;
     }
-    const grace = this.options.pod.terminationGracePeriodSeconds;
-    const preStop = this.options.pod.preStopSleep;
+    const grace = this.spec(p).terminationGracePeriodSeconds;
+    const preStop = this.spec(p).preStopSleep;
     const sigtermAfter = Math.min(preStop, grace);
     const killAfter = preStop >= grace && preStop > 0 ? grace + 2 : grace;
     if (sigtermAfter > 0) p.termHandle = this.sim.schedule(sigtermAfter, this.kSigterm, p.id);
@@ -166,7 +171,7 @@ export class Kubelet {
     p.phase = 'Running';
     this.startContainer(p);
     // The probe worker starts with the first container and keeps its grid across restarts.
-    if (this.options.pod.readinessProbe.enabled && p.probeHandle === NO_EVENT) {
+    if (this.spec(p).readinessProbe.enabled && p.probeHandle === NO_EVENT) {
       p.probeHandle = this.sim.schedule(0, this.kProbe, id);
     }
   }
@@ -177,9 +182,9 @@ export class Kubelet {
     p.probeSuccesses = 0;
     p.probeFailures = 0;
     this.event('container-started', p, p.restarts > 0 ? `restart ${p.restarts}` : '');
-    const delay = this.options.pod.appStartDelay.sample(this.startupRng);
-    p.readyDelay = this.options.pod.appReadyDelay.sample(this.startupRng);
-    if (!this.options.pod.readinessProbe.enabled) {
+    const delay = this.spec(p).appStartDelay.sample(this.startupRng);
+    p.readyDelay = this.spec(p).appReadyDelay.sample(this.startupRng);
+    if (!this.spec(p).readinessProbe.enabled) {
       // Without a readiness probe the kubelet reports Ready once the container runs, listening
       // or not (pod-lifecycle docs: container probes).
       this.host.setProbeReady(p, true);
@@ -201,13 +206,13 @@ export class Kubelet {
   /** One readiness probe on the pod's grid (kubelet prober worker). */
   private onProbe(id: PodId): void {
     const p = this.pods[id] as Pod;
-    const probe = this.options.pod.readinessProbe;
+    const probe = this.spec(p).readinessProbe;
     p.probeHandle = this.sim.schedule(probe.periodSeconds, this.kProbe, id);
     if (!p.running) return;
     if (this.sim.now - p.containerStartedAt < probe.initialDelaySeconds) return;
     const now = this.sim.now;
     let ok = p.listening && now - p.listeningSince >= p.readyDelay;
-    if (ok && this.options.pod.appReadiness === 'fail-on-sigterm' && !Number.isNaN(p.sigtermAt)) {
+    if (ok && this.spec(p).appReadiness === 'fail-on-sigterm' && !Number.isNaN(p.sigtermAt)) {
       ok = false;
     }
     if (ok) {
@@ -231,12 +236,12 @@ export class Kubelet {
     if (!p.running || p.lost) return;
     p.sigtermAt = this.sim.now;
     this.event('sigterm', p, '');
-    if (this.options.pod.onSigterm === 'exit') {
+    if (this.spec(p).onSigterm === 'exit') {
       this.killContainer(p, 'exited');
       this.host.finalize(p);
       return;
     }
-    const d = this.options.pod.listenerCloseDelay;
+    const d = this.spec(p).listenerCloseDelay;
     if (d > 0) p.termHandle = this.sim.schedule(d, this.kCloseListener, id);
     else this.onCloseListener(id);
   }
@@ -278,7 +283,7 @@ export class Kubelet {
     if (p.gone || p.lost || p.terminating) return;
     // flowcontrol.Backoff.Next: a new entry starts at `initial`, an existing one doubles to
     // `max`; an entry not updated for 2 x max is expired and starts over.
-    const bo = this.options.pod.restartBackoff;
+    const bo = this.spec(p).restartBackoff;
     const now = this.sim.now;
     if (!(p.backoff > 0) || now - p.backoffUpdatedAt > 2 * bo.max) p.backoff = bo.initial;
     else p.backoff = Math.min(p.backoff * 2, bo.max);

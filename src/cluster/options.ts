@@ -116,6 +116,11 @@ export interface ClusterOptions {
   awaitDrain?: boolean;
   deployment?: DeploymentOptions;
   pod?: PodOptions;
+  /**
+   * Pod templates of later revisions (rollouts with a `template`), template k >= 1 at index
+   * k - 1; each field left out is the pod's (`pod`). @default []
+   */
+  templates?: readonly PodOptions[];
 }
 
 export interface ResolvedClusterOptions {
@@ -129,6 +134,8 @@ export interface ResolvedClusterOptions {
   readonly awaitDrain: boolean;
   readonly deployment: ResolvedDeploymentOptions;
   readonly pod: ResolvedPodOptions;
+  /** Every pod template: index 0 is `pod`, then the rollouts' templates. */
+  readonly templates: readonly ResolvedPodOptions[];
 }
 
 /**
@@ -148,7 +155,7 @@ export const POD_DISTRIBUTION_DEFAULTS: {
   appReadyDelay: { distribution: 'constant', value: 0 },
 };
 
-export const CLUSTER_DEFAULTS: ResolvedClusterOptions = {
+const DEFAULTS_BUT_TEMPLATES: Omit<ResolvedClusterOptions, 'templates'> = {
   nodes: 3,
   podCidr: '10.244.0.0/16',
   nodeCidrMaskSize: 24,
@@ -186,11 +193,35 @@ export const CLUSTER_DEFAULTS: ResolvedClusterOptions = {
   },
 };
 
+export const CLUSTER_DEFAULTS: ResolvedClusterOptions = {
+  ...DEFAULTS_BUT_TEMPLATES,
+  templates: [DEFAULTS_BUT_TEMPLATES.pod],
+};
+
+/** One pod template: every omitted field is `base`'s. */
+function resolvePod(p: PodOptions, base: ResolvedPodOptions): ResolvedPodOptions {
+  return {
+    startup: p.startup ?? base.startup,
+    appStartDelay: p.appStartDelay ?? base.appStartDelay,
+    appReadyDelay: p.appReadyDelay ?? base.appReadyDelay,
+    appReadiness: p.appReadiness ?? base.appReadiness,
+    readinessProbe: { ...base.readinessProbe, ...(p.readinessProbe ?? {}) },
+    terminationGracePeriodSeconds:
+      p.terminationGracePeriodSeconds ?? base.terminationGracePeriodSeconds,
+    preStopSleep: p.preStopSleep ?? base.preStopSleep,
+    listenerCloseDelay: p.listenerCloseDelay ?? base.listenerCloseDelay,
+    onSigterm: p.onSigterm ?? base.onSigterm,
+    restartBackoff: { ...base.restartBackoff, ...(p.restartBackoff ?? {}) },
+  };
+}
+
 /** Fills every omitted option from CLUSTER_DEFAULTS and checks ranges (errors name the field). */
 export function resolveClusterOptions(o: ClusterOptions = {}): ResolvedClusterOptions {
   const d = CLUSTER_DEFAULTS;
   const p = o.pod ?? {};
-  const probe = { ...d.pod.readinessProbe, ...(p.readinessProbe ?? {}) };
+  const pod = resolvePod(p, d.pod);
+  const probe = pod.readinessProbe;
+  const templates = [pod, ...(o.templates ?? []).map((t) => resolvePod(t, pod))];
   const r: ResolvedClusterOptions = {
     nodes: o.nodes ?? d.nodes,
     podCidr: o.podCidr ?? d.podCidr,
@@ -201,19 +232,8 @@ export function resolveClusterOptions(o: ClusterOptions = {}): ResolvedClusterOp
     initialState: o.initialState ?? d.initialState,
     awaitDrain: o.awaitDrain ?? d.awaitDrain,
     deployment: { ...d.deployment, ...(o.deployment ?? {}) },
-    pod: {
-      startup: p.startup ?? d.pod.startup,
-      appStartDelay: p.appStartDelay ?? d.pod.appStartDelay,
-      appReadyDelay: p.appReadyDelay ?? d.pod.appReadyDelay,
-      appReadiness: p.appReadiness ?? d.pod.appReadiness,
-      readinessProbe: probe,
-      terminationGracePeriodSeconds:
-        p.terminationGracePeriodSeconds ?? d.pod.terminationGracePeriodSeconds,
-      preStopSleep: p.preStopSleep ?? d.pod.preStopSleep,
-      listenerCloseDelay: p.listenerCloseDelay ?? d.pod.listenerCloseDelay,
-      onSigterm: p.onSigterm ?? d.pod.onSigterm,
-      restartBackoff: { ...d.pod.restartBackoff, ...(p.restartBackoff ?? {}) },
-    },
+    pod,
+    templates,
   };
   const bad = (path: string, expected: string, got: unknown): never => {
     throw new RangeError(`${path}: expected ${expected}, got \`${String(got)}\``);

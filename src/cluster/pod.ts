@@ -14,6 +14,8 @@ export class Pod {
   readonly ip: Ip;
   /** Deployment revision (ReplicaSet generation, 1 = the initial one). */
   readonly revision: number;
+  /** Pod template it runs (index into the cluster's templates; 0 = deployment.pod). */
+  template = 0;
   readonly createdAt: number;
   /** When the pod object went away and its IP was released (NaN while it exists). */
   deletedAt = Number.NaN;
@@ -35,6 +37,8 @@ export class Pod {
   restarts = 0;
   /** Its node died: the pod answers nothing and its kubelet does nothing more. */
   lost = false;
+  /** Active `refuse` faults: the listener is closed (new connections get RST), still Ready. */
+  refusing = 0;
   /** CrashLoopBackOff entry (k8s.io/client-go/util/flowcontrol Backoff): 0 = none. */
   backoff = 0;
   backoffUpdatedAt = Number.NaN;
@@ -73,6 +77,8 @@ export class Pod {
 
 export interface ReplicaSet {
   readonly revision: number;
+  /** Pod template of this revision (index into the cluster's templates). */
+  readonly template: number;
   spec: number;
   /** Active pods: not terminating, not gone. Insertion-ordered (creation order). */
   readonly pods: Set<PodId>;

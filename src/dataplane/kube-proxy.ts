@@ -160,6 +160,21 @@ export interface KubeProxyCallbacks {
   ) => void;
 }
 
+/**
+ * The table of a node whose rules were flushed at kube-proxy start (pre-1.14 kube-proxy,
+ * kubernetes#75360): no endpoint until the first sync completes.
+ */
+const FLUSHED: EndpointSnapshot = {
+  resourceVersion: -1,
+  id: -1,
+  ips: new Uint32Array(0),
+  nodes: new Int32Array(0),
+  usingTerminating: false,
+  totalEndpoints: 0,
+  indexOf: () => -1,
+  local: () => ({ ips: new Uint32Array(0), nodes: new Int32Array(0), usingTerminating: false }),
+};
+
 interface LiveContent {
   readonly snap: EndpointSnapshot;
   refs: number;
@@ -217,6 +232,10 @@ export class KubeProxy implements ClusterListener {
   private readonly generation: Int32Array;
   private readonly watchIds: Int32Array;
   private readonly tables: (NodeTable | undefined)[];
+  /** The kube-proxy process is down (restart fault): its rules stay in the kernel. */
+  private readonly down: Uint8Array;
+  private readonly syncHandle: Float64Array;
+  private readonly kStart: EventKind;
   private readonly localTables: (NodeTable | undefined)[];
 
   private readonly kTimer: EventKind;
@@ -263,11 +282,14 @@ export class KubeProxy implements ClusterListener {
     this.generation = new Int32Array(n);
     this.watchIds = new Int32Array(n).fill(-1);
     this.tables = new Array(n).fill(undefined);
+    this.down = new Uint8Array(n);
+    this.syncHandle = new Float64Array(n).fill(NO_EVENT);
     this.localTables = new Array(n).fill(undefined);
     this.phaseRng = random.stream('kube-proxy:phase');
     this.watchStream = random.keyedStream('watch');
     this.kTimer = sim.register('kube-proxy:timer', (node) => this.onTimer(node));
     this.kSyncDone = sim.register('kube-proxy:sync-done', (node) => this.onSyncDone(node));
+    this.kStart = sim.register('kube-proxy:start', (node) => this.onStart(node));
     cluster.addListener(this);
   }
 
@@ -294,14 +316,62 @@ export class KubeProxy implements ClusterListener {
       this.tables[i] = table;
       this.addRef(snap);
       const node = i;
-      this.watchIds[i] = this.feed.watch(
-        this.options.watchDelay,
-        this.watchStream,
-        (v) => this.onWatchEvent(node, v),
-        node,
-      );
+      this.openWatch(node);
       this.callbacks.tableProgrammed?.(i, table);
     }
+  }
+
+  private openWatch(node: NodeId): void {
+    this.watchIds[node] = this.feed.watch(
+      this.options.watchDelay,
+      this.watchStream,
+      (v) => this.onWatchEvent(node, v),
+      node,
+    );
+  }
+
+  /**
+   * The kube-proxy process on `node` stops now (a restart, an upgrade of the DaemonSet) and
+   * starts again `downFor` seconds later. While it is down its rules stay in the kernel and no
+   * change reaches them (kube-proxy >= 1.14 no longer tears rules down at start, kubernetes
+   * #76109); a sync in flight is lost. At start the informers list the current state and the
+   * proxier's first sync is a full one (the proxiers start with needFullSync = true), through a
+   * fresh bounded-frequency runner. `flush`: the pre-1.14 behaviour of kubernetes#75360 (rules
+   * torn down at start): the node has no endpoint from the restart until that first sync ends.
+   */
+  restart(node: NodeId, downFor: number, flush: boolean): void {
+    if (this.alive[node] !== 1) return;
+    if (this.down[node] !== 1) {
+      this.down[node] = 1;
+      this.feed.stopWatch(this.watchIds[node] as number);
+      this.watchIds[node] = -1;
+      this.cancelTimer(node);
+      const h = this.syncHandle[node] as number;
+      if (h !== NO_EVENT) this.sim.cancel(h);
+      this.syncHandle[node] = NO_EVENT;
+      this.running[node] = 0;
+      this.pendingRun[node] = 0;
+    }
+    this.sim.schedule(Math.max(0, downFor), this.kStart, node);
+    if (flush) this.install(node, FLUSHED);
+  }
+
+  /** Whether kube-proxy on `node` is down (restarting). */
+  isDown(node: NodeId): boolean {
+    return this.down[node] === 1;
+  }
+
+  private onStart(node: NodeId): void {
+    if (this.alive[node] !== 1 || this.down[node] !== 1) return;
+    const now = this.sim.now;
+    this.down[node] = 0;
+    this.knownRv[node] = this.feed.resourceVersion;
+    this.tokens[node] = this.options.burstSyncs;
+    this.tokenTime[node] = now;
+    this.lastRun[node] = Number.NEGATIVE_INFINITY;
+    this.lastFullSync[node] = Number.NEGATIVE_INFINITY;
+    this.openWatch(node);
+    this.run(node);
   }
 
   // ---- Read access -------------------------------------------------------------------------
@@ -401,7 +471,7 @@ export class KubeProxy implements ClusterListener {
   // ---- Runner ------------------------------------------------------------------------------
 
   private onWatchEvent(node: NodeId, rv: number): void {
-    if (this.alive[node] !== 1) return;
+    if (this.alive[node] !== 1 || this.down[node] === 1) return;
     if (rv > (this.knownRv[node] as number)) this.knownRv[node] = rv;
     this.run(node);
   }
@@ -445,7 +515,7 @@ export class KubeProxy implements ClusterListener {
   private onTimer(node: NodeId): void {
     this.timerHandle[node] = NO_EVENT;
     this.timerAt[node] = Number.POSITIVE_INFINITY;
-    if (this.alive[node] !== 1) return;
+    if (this.alive[node] !== 1 || this.down[node] === 1) return;
     this.run(node);
   }
 
@@ -472,10 +542,11 @@ export class KubeProxy implements ClusterListener {
       changes,
       full,
     });
-    this.sim.schedule(d, this.kSyncDone, node);
+    this.syncHandle[node] = this.sim.schedule(d, this.kSyncDone, node);
   }
 
   private onSyncDone(node: NodeId): void {
+    this.syncHandle[node] = NO_EVENT;
     if (this.alive[node] !== 1) return;
     const now = this.sim.now;
     this.running[node] = 0;
@@ -503,7 +574,13 @@ export class KubeProxy implements ClusterListener {
 
   private program(node: NodeId, rv: number): void {
     const prev = this.programmedRv[node] as number;
-    if (rv <= prev) return;
+    if (rv <= prev) {
+      // After a flush the first sync rebuilds the rules of the state it already knew.
+      if ((this.tables[node] as NodeTable).snapshot === FLUSHED) {
+        this.install(node, this.feed.snapshotAt(prev));
+      }
+      return;
+    }
     this.programmedRv[node] = rv;
     const cb = this.callbacks.changeProgrammed;
     if (cb !== undefined) {
@@ -512,6 +589,12 @@ export class KubeProxy implements ClusterListener {
       for (let id = this.feed.firstChangeAfter(prev); id < end; id++) cb(id, node, now);
     }
     const snap = this.feed.snapshotAt(rv);
+    if ((this.tables[node] as NodeTable).snapshot === snap) return;
+    this.install(node, snap);
+  }
+
+  /** The node's data plane now uses `snap` (a new table version). */
+  private install(node: NodeId, snap: EndpointSnapshot): void {
     const old = this.tables[node] as NodeTable;
     if (old.snapshot === snap) return;
     const version = (this.generation[node] as number) + 1;

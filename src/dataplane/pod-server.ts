@@ -1,6 +1,8 @@
 import type { Ip, NodeId, PodId } from '../cluster/types.js';
 import type { EventKind, Simulation } from '../engine/index.js';
+import type { PodBehaviour } from './pod-behaviour.js';
 import { type TryPool, tag, tagGen, tagIndex } from './pools.js';
+import { ErrorCause } from './types.js';
 
 /** What a pod's application does with requests (resolved). */
 export interface PodServerOptions {
@@ -56,8 +58,11 @@ export function resolvePodServerOptions(c: PodServerConfig = {}): PodServerOptio
 
 /** Callbacks of the pod servers into the request path. */
 export interface PodServerHost {
-  /** The pod finished serving try `r` (its response leaves the pod now). */
-  requestServed(r: number, pod: PodId): void;
+  /**
+   * The pod finished serving try `r` (its response leaves the pod now) with HTTP `status`; for
+   * a status other than 200 the pool's errCause[r] says why.
+   */
+  requestServed(r: number, pod: PodId, status: number): void;
   /** Try `r` was lost because the container died (`silent`: its node is down, no RST). */
   requestLost(r: number, pod: PodId, silent: boolean): void;
   /** A pod whose listener is closed has nothing queued or in service. */
@@ -111,6 +116,11 @@ export class PodServers {
   private servedCount = new Float64Array(0);
   private busyTime = new Float64Array(0);
   private idleNotified = new Uint8Array(0);
+  /** Tries a blackholed pod accepted or finished and never answers (linked by pool.next). */
+  private holdHead = new Int32Array(0);
+  private holdLen = new Int32Array(0);
+  /** Templates and faults (undefined: every pod is `options`, no fault). */
+  private behaviour: PodBehaviour | undefined;
   /** Number of pods created so far (ids are 0..count-1). */
   count = 0;
 
@@ -152,7 +162,14 @@ export class PodServers {
     this.servedCount = g(this.servedCount);
     this.busyTime = g(this.busyTime);
     this.idleNotified = g(this.idleNotified);
+    this.holdHead = g(this.holdHead, -1);
+    this.holdLen = g(this.holdLen);
     this.cap = c;
+  }
+
+  /** Pod templates and faults (scenario/build.ts). Call before the first pod is created. */
+  setBehaviour(b: PodBehaviour): void {
+    this.behaviour = b;
   }
 
   // --- lifecycle (called by the request path's PodLifecycleObserver) ---
@@ -218,8 +235,27 @@ export class PodServers {
       this.host.requestLost(r, pod, silent);
       r = nx;
     }
+    r = this.holdHead[pod] as number;
+    this.holdHead[pod] = -1;
+    this.holdLen[pod] = 0;
+    while (r !== -1) {
+      const nx = pool.next[r] as number;
+      this.drop(r);
+      this.host.requestLost(r, pod, silent);
+      r = nx;
+    }
     this.busy[pod] = 0;
     this.qLen[pod] = 0;
+  }
+
+  /** A blackholed pod swallows try `r`: it stays held here, unanswered, until the pod dies. */
+  private hold(r: number, pod: PodId): void {
+    const pool = this.pool;
+    pool.errCause[r] = ErrorCause.fault_blackhole;
+    pool.prev[r] = -1;
+    pool.next[r] = this.holdHead[pod] as number;
+    this.holdHead[pod] = r;
+    this.holdLen[pod] = (this.holdLen[pod] as number) + 1;
   }
 
   private drop(r: number): void {
@@ -238,12 +274,25 @@ export class PodServers {
    * caller's: it is cleared here only when the pod is done with the try.
    */
   accept(r: number, pod: PodId): number {
-    if ((this.busy[pod] as number) < this.options.concurrency) {
+    const pool = this.pool;
+    const b = this.behaviour;
+    let concurrency = this.options.concurrency;
+    let queueLimit = this.options.queueLimit;
+    if (b !== undefined) {
+      if (b.blackholed(pod)) {
+        this.hold(r, pod);
+        return Accept.accepted;
+      }
+      const p = b.profileOf(pod);
+      concurrency = p.concurrency;
+      queueLimit = p.queueLimit;
+      if (b.slowed(pod)) pool.errCause[r] = ErrorCause.fault_slow;
+    }
+    if ((this.busy[pod] as number) < concurrency) {
       this.start(r, pod);
       return Accept.accepted;
     }
-    if ((this.qLen[pod] as number) >= this.options.queueLimit) return Accept.rejected;
-    const pool = this.pool;
+    if ((this.qLen[pod] as number) >= queueLimit) return Accept.rejected;
     const tail = this.qTail[pod] as number;
     pool.next[r] = -1;
     pool.prev[r] = tail;
@@ -266,10 +315,20 @@ export class PodServers {
     if (head !== -1) pool.prev[head] = r;
     this.svcHead[pod] = r;
     let d = pool.demand[r] as number;
-    const ss = this.options.slowStart;
+    let ss = this.options.slowStart;
+    let ssFactor = this.options.slowStartFactor;
+    const b = this.behaviour;
+    if (b !== undefined) {
+      const p = b.profileOf(pod);
+      ss = p.slowStart;
+      ssFactor = p.slowStartFactor;
+      d = b.serviceTime(pod, d, pool.req[r] as number, pool.tryNo[r] as number);
+      // A client that gives up on a slowed pod gives up because of the fault.
+      if (b.slowed(pod)) pool.errCause[r] = ErrorCause.fault_slow;
+    }
     if (ss > 0) {
       const age = now - (this.readyAt[pod] as number);
-      if (age < ss) d *= 1 + (this.options.slowStartFactor - 1) * (1 - age / ss);
+      if (age < ss) d *= 1 + (ssFactor - 1) * (1 - age / ss);
     }
     this.sim.schedule(d, this.completeKind, tag(r, pool.sgen[r] as number));
   }
@@ -302,7 +361,19 @@ export class PodServers {
       this.qLen[pod] = (this.qLen[pod] as number) - 1;
       this.start(q, pod);
     }
-    this.host.requestServed(r, pod);
+    const b = this.behaviour;
+    if (b?.blackholed(pod)) {
+      // The response never leaves: the try stays held, unanswered.
+      pool.serverHeld[r] = 1;
+      this.hold(r, pod);
+    } else {
+      let status = 200;
+      if (b !== undefined) {
+        status = b.status(pod, pool.req[r] as number, pool.tryNo[r] as number);
+        if (status !== 200) pool.errCause[r] = b.lastCause;
+      }
+      this.host.requestServed(r, pod, status);
+    }
     if (this.closed[pod] === 1) this.checkIdle(pod);
   }
 
@@ -317,6 +388,8 @@ export class PodServers {
 
   private checkIdle(pod: PodId): void {
     if (this.idleNotified[pod] === 1 || this.busy[pod] !== 0 || this.qLen[pod] !== 0) return;
+    // Held (blackholed) tries keep the pod busy: it never drains while it swallows responses.
+    if (this.holdLen[pod] !== 0) return;
     this.idleNotified[pod] = 1;
     this.host.podIdle(pod);
   }
@@ -343,6 +416,10 @@ export class PodServers {
   queued(pod: PodId): number {
     return this.qLen[pod] ?? 0;
   }
+  /** Tries a blackholed pod holds unanswered. */
+  held(pod: PodId): number {
+    return this.holdLen[pod] ?? 0;
+  }
   /** Whether the current incarnation has closed its listener after SIGTERM. */
   isClosed(pod: PodId): boolean {
     return this.closed[pod] === 1;
@@ -353,7 +430,9 @@ export class PodServers {
   /** Total tries held by all pods (queued + in service). */
   totalHeld(): number {
     let s = 0;
-    for (let p = 0; p < this.count; p++) s += (this.busy[p] as number) + (this.qLen[p] as number);
+    for (let p = 0; p < this.count; p++) {
+      s += (this.busy[p] as number) + (this.qLen[p] as number) + (this.holdLen[p] as number);
+    }
     return s;
   }
 }

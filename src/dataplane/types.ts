@@ -107,6 +107,10 @@ export const ErrorKind = {
   http_503: 6,
   http_504: 7,
   client_timeout: 8,
+  /** The application answered 500 (an errors fault, or the template's `errors:`). */
+  http_500: 9,
+  /** The application answered another error status (4xx, 5xx other than 500/502/503/504). */
+  http_error: 10,
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 export const ERROR_KIND_NAMES: readonly string[] = Object.keys(ErrorKind);
@@ -131,6 +135,14 @@ export const ErrorCause = {
   slow_response: 7,
   /** The client's node (or the Nginx node) failed. */
   node_failure: 8,
+  /** The pod's template answers errors (deployment.pod.errors or a rollout's template). */
+  app_error: 9,
+  /** An `errors` fault held the pod. */
+  fault_errors: 10,
+  /** A `slow` fault held the pod while it served the request. */
+  fault_slow: 11,
+  /** A `blackhole` fault held the pod: it accepted the request and never answered. */
+  fault_blackhole: 12,
 } as const;
 export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);

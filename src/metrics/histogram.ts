@@ -42,6 +42,7 @@ export class LatencyHistogram {
   private n = 0;
   private sum = 0;
   private maxS = 0;
+  private minS = Number.POSITIVE_INFINITY;
 
   constructor(h: hdr.Histogram = makeHdr()) {
     this.h = h;
@@ -55,6 +56,7 @@ export class LatencyHistogram {
     this.n++;
     this.sum += seconds;
     if (seconds > this.maxS) this.maxS = seconds;
+    if (seconds < this.minS) this.minS = seconds;
   }
 
   /** Number of values recorded. */
@@ -72,14 +74,23 @@ export class LatencyHistogram {
     return this.n === 0 ? Number.NaN : this.maxS;
   }
 
+  /** Exact minimum in seconds (NaN when empty; a lower bound after fromJSON of old data). */
+  get min(): number {
+    return this.n === 0 ? Number.NaN : this.minS;
+  }
+
   /**
    * The p-quantile in seconds, p in [0, 1] (NaN when empty): the value of rank ceil(p * n)
-   * among the sorted values (the inverse empirical CDF), reported as its bucket's highest value.
+   * among the sorted values (the inverse empirical CDF), reported as its bucket's highest value
+   * and clamped into [min, max]: a bucket's highest value can exceed the largest value recorded
+   * in it (a p99.9 above the exact maximum was reported before the clamp), and microsecond
+   * rounding can put it below the smallest.
    */
   quantile(p: number): number {
     if (this.n === 0) return Number.NaN;
     if (p >= 1) return this.maxS;
-    return this.h.getValueAtPercentile(p * 100) * HISTOGRAM_UNIT_S;
+    const v = this.h.getValueAtPercentile(p * 100) * HISTOGRAM_UNIT_S;
+    return Math.min(this.maxS, Math.max(this.minS, v));
   }
 
   /** Adds every value of `other` into this histogram. */
@@ -88,11 +99,12 @@ export class LatencyHistogram {
     this.n += other.n;
     this.sum += other.sum;
     if (other.maxS > this.maxS) this.maxS = other.maxS;
+    if (other.minS < this.minS) this.minS = other.minS;
   }
 
   /**
    * Removes values that were recorded in `other` and are also in this histogram (counts must
-   * cover them). The exact max is not reduced: it stays an upper bound.
+   * cover them). The exact max and min are not moved: they stay bounds.
    */
   subtract(other: LatencyHistogram): void {
     this.h.subtract(other.h);
@@ -106,6 +118,7 @@ export class LatencyHistogram {
     this.n = 0;
     this.sum = 0;
     this.maxS = 0;
+    this.minS = Number.POSITIVE_INFINITY;
   }
 
   /** A structured-clone-safe form (compressed HdrHistogram V2 encoding plus exact moments). */
@@ -115,6 +128,7 @@ export class LatencyHistogram {
       count: this.n,
       sum: this.sum,
       max: this.maxS,
+      min: this.n === 0 ? 0 : this.minS,
     };
   }
 
@@ -128,6 +142,7 @@ export class LatencyHistogram {
     out.n = s.count;
     out.sum = s.sum;
     out.maxS = s.max;
+    out.minS = s.min ?? 0;
     return out;
   }
 }
@@ -138,4 +153,6 @@ export interface SerializedHistogram {
   readonly count: number;
   readonly sum: number;
   readonly max: number;
+  /** Exact minimum (absent in data written before it was kept: 0, a lower bound). */
+  readonly min?: number;
 }

@@ -27,6 +27,10 @@ export const SUMMARY_COLUMNS = [
   /** Requests that arrived after warmup per measured second (the load offered). */
   'offered_rps',
   'attempts_failed',
+  'in_flight_at_end',
+  'in_flight_client',
+  'in_flight_sent',
+  'in_flight_returning',
   'mean_in_system',
   'duration_s',
   'warmup_s',
@@ -51,6 +55,8 @@ export const TIMESERIES_COLUMNS = [
   'errors_http_503',
   'errors_http_504',
   'errors_client_timeout',
+  'errors_http_500',
+  'errors_http_error',
   'ready_pods',
   'stale_nodes',
   /** Requests that arrived in the window (offered load); `requests` = completed + errors. */
@@ -66,6 +72,7 @@ export const PODS_COLUMNS = [
   'node',
   'ip',
   'revision',
+  'version',
   'created_at_s',
   'deleted_at_s',
   'requests_served',

@@ -72,7 +72,16 @@ export function timeseriesWriter(sink: RowSink): WindowListener {
 }
 
 /** Writes the job's summary.csv row. `seed` is the job seed (JobSpec.seed). */
-export function writeSummaryRow(sink: RowSink, seed: number, s: RecorderSummary): void {
+export function writeSummaryRow(
+  sink: RowSink,
+  seed: number,
+  s: RecorderSummary,
+  inFlight: { readonly client: number; readonly sent: number; readonly returning: number } = {
+    client: 0,
+    sent: s.inFlight,
+    returning: 0,
+  },
+): void {
   sink.row(
     'summary',
     rowFrom(SUMMARY_COLUMNS, {
@@ -90,6 +99,10 @@ export function writeSummaryRow(sink: RowSink, seed: number, s: RecorderSummary)
       throughput_rps: s.throughput,
       offered_rps: s.end > s.warmup ? s.arrivals / (s.end - s.warmup) : Number.NaN,
       attempts_failed: s.attemptsFailed,
+      in_flight_at_end: s.inFlight,
+      in_flight_client: inFlight.client,
+      in_flight_sent: inFlight.sent,
+      in_flight_returning: inFlight.returning,
       mean_in_system: s.meanInSystem,
       duration_s: s.end,
       warmup_s: s.warmup,
@@ -133,6 +146,8 @@ export interface PodFacts {
   /** Dotted quad (see ipToString in src/cluster/types.ts). */
   readonly ip: string;
   readonly revision: number | string;
+  /** Pod template version: 1 = deployment.pod, k + 1 = the k-th rollout `template`. */
+  readonly version: number | string;
   readonly createdAt: number;
   /** NaN (empty cell) while the pod still exists at the end. */
   readonly deletedAt: number;
@@ -157,6 +172,7 @@ export function writePodRows(
         node: p.node,
         ip: p.ip,
         revision: p.revision,
+        version: p.version,
         created_at_s: p.createdAt,
         deleted_at_s: p.deletedAt,
         requests_served: recorder.requestsServed(p.pod),

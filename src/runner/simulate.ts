@@ -4,6 +4,7 @@
  * The runner's worker imports this module by path (src/runner/protocol.ts, SIMULATE_EXPORT).
  */
 import { ipToString } from '../cluster/types.js';
+import { inFlightByStage } from '../dataplane/in-flight.js';
 import type { RowSink } from '../output/columns.js';
 import { type PodFacts, writeErrorRows, writePodRows, writeSummaryRow } from '../output/tables.js';
 import { buildModel, type Model, nodeLabel } from '../scenario/build.js';
@@ -27,7 +28,13 @@ export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn):
   path.checkConservation();
 
   const s = recorder.summary();
-  writeSummaryRow(sink, job.seed, s);
+  const stuck = inFlightByStage(path.tries, config.warmup);
+  if (stuck.client + stuck.sent + stuck.returning !== s.inFlight) {
+    throw new Error(
+      `in-flight accounting: the recorder counts ${s.inFlight}, the records ${stuck.client + stuck.sent + stuck.returning}`,
+    );
+  }
+  writeSummaryRow(sink, job.seed, s, stuck);
   writeErrorRows(sink, recorder);
   writePodRows(sink, podFacts(model, config.duration), recorder);
   return jobSummary(s, sim);
@@ -46,6 +53,7 @@ function* podFacts(model: Model, end: number): Iterable<PodFacts> {
       node: nodeLabel(p.node),
       ip: ipToString(p.ip),
       revision: p.revision,
+      version: p.template + 1,
       createdAt: p.createdAt,
       deletedAt: p.deletedAt,
       busyFraction: lifetime > 0 ? busy / (concurrency * lifetime) : 0,

@@ -99,6 +99,7 @@ export function simulateJob(job: JobSpec, sink: RowSink, progress?: ProgressFn):
       node: p % c.cluster.nodes,
       ip: `10.244.0.${p + 2}`,
       revision: 1,
+      version: 1,
       createdAt: 0,
       deletedAt: Number.NaN,
       busyFraction: ((busy[p] as number) + open) / c.duration,

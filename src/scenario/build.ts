@@ -13,7 +13,8 @@
  */
 import { Churn, type ChurnSpec } from '../cluster/churn.js';
 import { Cluster } from '../cluster/cluster.js';
-import { resolveClusterOptions } from '../cluster/options.js';
+import { FaultInjector, type FaultSpec } from '../cluster/faults.js';
+import { type PodOptions, resolveClusterOptions } from '../cluster/options.js';
 import { ipToString, type NodeId, type PodId } from '../cluster/types.js';
 import type { EndpointChange } from '../control-plane/endpoint-state.js';
 import {
@@ -27,6 +28,7 @@ import type { NginxDeps } from '../dataplane/path/proxy-hop.js';
 import { PathRelay } from '../dataplane/path/relay.js';
 import { RequestPath } from '../dataplane/path/request-path.js';
 import { resolveRequestPathOptions } from '../dataplane/path-options.js';
+import { PodBehaviour, type PodFaultEffect, type PodProfile } from '../dataplane/pod-behaviour.js';
 import { resolvePodServerOptions } from '../dataplane/pod-server.js';
 import type { ProxyMode } from '../dataplane/sync-cost.js';
 import type { L4Balancer, NginxOptions } from '../dataplane/types.js';
@@ -38,7 +40,7 @@ import { timeseriesWriter } from '../output/tables.js';
 import { type ArrivalSpec, buildArrivals } from '../workload/arrivals.js';
 import { placeClients } from '../workload/clients.js';
 import { WorkloadDriver, workloadStreams } from '../workload/driver.js';
-import type { ResolvedBalancer, ScenarioConfig } from './types.js';
+import type { ResolvedBalancer, ResolvedFault, ResolvedPod, ScenarioConfig } from './types.js';
 
 /** A wired model, ready to run. */
 export interface Model {
@@ -75,6 +77,66 @@ function dist(spec: DistributionSpec, path: string) {
   return makeDistribution(spec, path);
 }
 
+/** The cluster's view of a `faults:` entry (effects are wired separately). */
+function faultSpec(f: ResolvedFault): FaultSpec {
+  if (f.type === 'kube-proxy-restart') {
+    return { type: f.type, nodes: f.nodes, at: f.at, for: f.for, flush: f.flush };
+  }
+  return { type: f.type, pods: f.pods, at: f.at, for: f.for };
+}
+
+/**
+ * The pod servers' templates and fault effects, or undefined when every pod is the
+ * Deployment's, answers no errors and no fault is configured (the pod servers then skip it).
+ */
+function podBehaviour(
+  config: ScenarioConfig,
+  templates: readonly ResolvedPod[],
+  keyedStream: ConstructorParameters<typeof PodBehaviour>[2],
+  where: (k: number) => string,
+): PodBehaviour | undefined {
+  const base = config.deployment.pod;
+  if (templates.length === 1 && config.faults.length === 0 && base.errors.probability === 0) {
+    return undefined;
+  }
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const profiles = templates.map(
+    (t, k): PodProfile => ({
+      // The request's own demand (drawn at arrival from deployment.pod.serviceTime) unless the
+      // template has another distribution.
+      serviceTime: same(t.serviceTime, base.serviceTime)
+        ? undefined
+        : dist(t.serviceTime, `${where(k)}.serviceTime`),
+      errorProbability: t.errors.probability,
+      errorStatus: t.errors.status,
+      concurrency: t.concurrency,
+      queueLimit: t.queueLimit ?? Number.POSITIVE_INFINITY,
+      slowStart: t.slowStart,
+      slowStartFactor: t.slowStartFactor,
+    }),
+  );
+  const effects = config.faults.map((f, i): PodFaultEffect | undefined => {
+    switch (f.type) {
+      case 'slow':
+        return {
+          type: 'slow',
+          serviceTime:
+            f.serviceTime === null ? undefined : dist(f.serviceTime, `faults[${i}].serviceTime`),
+          factor: f.factor ?? 1,
+        };
+      case 'errors':
+        return { type: 'errors', probability: f.probability, status: f.status };
+      case 'blackhole':
+        return { type: 'blackhole' };
+      case 'refuse':
+        return { type: 'refuse' };
+      default:
+        return undefined;
+    }
+  });
+  return new PodBehaviour(profiles, effects, keyedStream);
+}
+
 /** Node names as they appear in every CSV: the dense node index. */
 export function nodeLabel(node: NodeId): number {
   return node;
@@ -96,6 +158,31 @@ export function buildModel(
   // path and reach it through this relay, attached once the path is built.
   const relay = new PathRelay();
 
+  // Pod templates: 0 = deployment.pod, then each rollout's `template` in file order.
+  const templates: ResolvedPod[] = [pod];
+  const churn = config.churn.map((c): ChurnSpec => {
+    if (c.type !== 'rollout' || c.template === undefined) return c as ChurnSpec;
+    templates.push(c.template);
+    return { type: 'rollout', at: c.at, template: templates.length - 1 } satisfies ChurnSpec;
+  });
+  const clusterPod = (p: ResolvedPod, where: string): PodOptions => ({
+    startup: dist(p.startup, `${where}.startup`),
+    appStartDelay: dist(p.appStartDelay, `${where}.appStartDelay`),
+    appReadyDelay: dist(p.appReadyDelay, `${where}.appReadyDelay`),
+    appReadiness: p.appReadiness,
+    readinessProbe: { ...p.readinessProbe },
+    terminationGracePeriodSeconds: p.terminationGracePeriodSeconds,
+    preStopSleep: p.preStopSleep,
+    listenerCloseDelay: p.listenerCloseDelay,
+    onSigterm: p.onSigterm,
+    restartBackoff: { ...p.restartBackoff },
+  });
+  const templateWhere = (k: number) => {
+    let n = 0;
+    const i = config.churn.findIndex((c) => c.type === 'rollout' && c.template && ++n === k);
+    return `churn[${i}].template`;
+  };
+
   let podName = (id: PodId): string => String(id);
   const cluster = new Cluster(
     sim,
@@ -114,18 +201,8 @@ export function buildModel(
         maxUnavailable: config.deployment.maxUnavailable,
         minReadySeconds: config.deployment.minReadySeconds,
       },
-      pod: {
-        startup: dist(pod.startup, 'deployment.pod.startup'),
-        appStartDelay: dist(pod.appStartDelay, 'deployment.pod.appStartDelay'),
-        appReadyDelay: dist(pod.appReadyDelay, 'deployment.pod.appReadyDelay'),
-        appReadiness: pod.appReadiness,
-        readinessProbe: { ...pod.readinessProbe },
-        terminationGracePeriodSeconds: pod.terminationGracePeriodSeconds,
-        preStopSleep: pod.preStopSleep,
-        listenerCloseDelay: pod.listenerCloseDelay,
-        onSigterm: pod.onSigterm,
-        restartBackoff: { ...pod.restartBackoff },
-      },
+      pod: clusterPod(pod, 'deployment.pod'),
+      templates: templates.slice(1).map((t, k) => clusterPod(t, templateWhere(k + 1))),
     }),
     random,
     {
@@ -137,7 +214,6 @@ export function buildModel(
   );
   podName = (id) => cluster.pod(id).name;
 
-  const churn = config.churn as readonly ChurnSpec[];
   new Churn(sim, cluster, churn, random);
 
   const changes: EndpointChange[] = [];
@@ -291,6 +367,40 @@ export function buildModel(
     ...(hop ? { hop } : {}),
   });
   relay.attach(path);
+
+  const behaviour = podBehaviour(
+    config,
+    templates,
+    (name) => random.keyedStream(name),
+    (k) => (k === 0 ? 'deployment.pod' : templateWhere(k)),
+  );
+  if (behaviour !== undefined) {
+    path.servers.setBehaviour(behaviour);
+    // A pod of a rollout's template behaves as that template says (told at its creation; the
+    // initial pods run template 0).
+    cluster.addListener({ podChanged: (p) => behaviour.setProfile(p.id, p.template) });
+  }
+  if (config.faults.length > 0) {
+    new FaultInjector(
+      sim,
+      cluster,
+      config.faults.map(faultSpec),
+      random,
+      {
+        podFaultStarted: (p, i) => behaviour?.faultStarted(p, i),
+        podFaultEnded: (p, i) => behaviour?.faultEnded(p, i),
+        kubeProxyRestart: (node, downFor, flush) => kubeProxy.restart(node, downFor, flush),
+      },
+      (event, p, node, detail) =>
+        sink.row('events', [
+          sim.now,
+          event,
+          p >= 0 ? podName(p) : '',
+          node >= 0 ? node : '',
+          detail,
+        ]),
+    );
+  }
 
   const driver = new WorkloadDriver(
     sim,

@@ -67,6 +67,8 @@ export type ResolvedNetwork = NetworkOptions;
 export type ResolvedReadinessProbe = ResolvedReadinessProbeOptions;
 
 export interface ResolvedPod {
+  /** Application errors: a share of requests answered with `status` after their service time. @default {probability: 0, status: 500} */
+  readonly errors: { readonly probability: number; readonly status: number };
   /** Requests served at once (workers). @default 1 */
   readonly concurrency: number;
   /** Queue length limit beyond the workers, then 503; null = unlimited. @default null */
@@ -174,7 +176,15 @@ export type ResolvedChurn =
       /** Until this time; null = end of run. @default null */
       readonly until: number | null;
     }
-  | { readonly type: 'rollout'; readonly at: number }
+  | {
+      readonly type: 'rollout';
+      readonly at: number;
+      /**
+       * The new pod template (a bad release): the previous template with the keys given in
+       * the file. Absent: the current template (kubectl rollout restart).
+       */
+      readonly template?: ResolvedPod;
+    }
   | { readonly type: 'scale'; readonly at: number; readonly replicas: number }
   | {
       readonly type: 'kill';
@@ -193,6 +203,51 @@ export type ResolvedChurn =
       readonly node: number;
       /** Eviction delay of its pods (node.kubernetes.io/unreachable toleration). @default 300 */
       readonly tolerationSeconds: number;
+    };
+
+/** Which pods (or nodes) a fault hits: exactly one key (see cluster/faults.ts TargetSelector). */
+export interface ResolvedTargetSelector {
+  readonly count?: number;
+  readonly fraction?: number;
+  readonly ordinals?: readonly number[];
+  readonly node?: number;
+}
+
+interface FaultWindow {
+  readonly pods: ResolvedTargetSelector;
+  /** Start, seconds. @default 0 */
+  readonly at: number;
+  /** Length, seconds; null = until the end of the run (or until the pod is gone). @default null */
+  readonly for: number | null;
+}
+
+/** `faults:` entries, in file order. */
+export type ResolvedFault =
+  | (FaultWindow & {
+      readonly type: 'slow';
+      /** Replaces the service-time distribution (exactly one of serviceTime, factor). */
+      readonly serviceTime: DistributionSpec | null;
+      /** Multiplies each request's service time. */
+      readonly factor: number | null;
+    })
+  | (FaultWindow & {
+      readonly type: 'errors';
+      /** Share of requests answered with `status` after their service time. */
+      readonly probability: number;
+      /** @default 500 */
+      readonly status: number;
+    })
+  | (FaultWindow & { readonly type: 'blackhole' })
+  | (FaultWindow & { readonly type: 'refuse' })
+  | {
+      readonly type: 'kube-proxy-restart';
+      readonly nodes: ResolvedTargetSelector;
+      /** @default 0 */
+      readonly at: number;
+      /** How long kube-proxy is down before it starts, seconds. @default 0 */
+      readonly for: number;
+      /** Rules torn down at start (kube-proxy < 1.14, kubernetes#75360). @default false */
+      readonly flush: boolean;
     };
 
 export interface ResolvedPropagation {
@@ -257,6 +312,8 @@ export interface ScenarioConfig {
   readonly service: ResolvedService;
   readonly workload: ResolvedWorkload;
   readonly churn: readonly ResolvedChurn[];
+  /** @default [] */
+  readonly faults: readonly ResolvedFault[];
   readonly propagation: ResolvedPropagation;
   readonly kubeProxy: ResolvedKubeProxy;
   /** @default [iptables] (kube-proxy's default mode on Linux) */

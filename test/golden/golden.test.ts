@@ -67,6 +67,14 @@ const SMALL: Record<string, readonly string[]> = {
     'churn[0].tolerationSeconds=20s',
   ],
   'sweep-load': ['duration=6s', 'warmup=1s'],
+  'one-slow-pod': [
+    'duration=20s',
+    'warmup=2s',
+    'workload.arrivals.rate=200',
+    'faults[0].at=5s',
+    'faults[0].for=10s',
+  ],
+  'bad-release': ['duration=25s', 'warmup=5s', 'workload.arrivals.rate=240', 'churn[0].at=8s'],
 };
 
 /** Replications at the small size: 2 where cheap, so the summary's replication path is covered. */

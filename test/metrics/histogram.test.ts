@@ -102,3 +102,25 @@ describe('LatencyHistogram', () => {
     expect(h.quantile(0.5)).toBeLessThanOrEqual(3600 * (1 + HISTOGRAM_RELATIVE_ERROR));
   });
 });
+
+describe('LatencyHistogram quantiles stay within [min, max]', () => {
+  it('a high quantile never exceeds the exact maximum (its bucket`s top used to be reported)', () => {
+    // 1000 values at 0.100001 s: they share a bucket whose highest value is above 0.100001, so
+    // the unclamped p99.9 was that bucket edge, above every value recorded.
+    const h = new LatencyHistogram();
+    for (let i = 0; i < 1000; i++) h.record(0.100001);
+    expect(h.quantile(0.999)).toBeLessThanOrEqual(h.max);
+    expect(h.quantile(0.5)).toBe(0.100001);
+    expect(h.quantile(0.001)).toBeGreaterThanOrEqual(h.min);
+  });
+
+  it('min survives merge and serialisation', () => {
+    const a = new LatencyHistogram();
+    a.record(0.2);
+    const b = new LatencyHistogram();
+    b.record(0.05);
+    a.merge(b);
+    expect(a.min).toBe(0.05);
+    expect(LatencyHistogram.fromJSON(a.toJSON()).min).toBe(0.05);
+  });
+});

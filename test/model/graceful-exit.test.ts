@@ -37,10 +37,10 @@ function run(connections: string) {
   let served = 0;
   // PodServers reports every finished request to its host, the request path.
   const original = path.requestServed.bind(path);
-  path.requestServed = (r: number, pod: number) => {
+  path.requestServed = (r: number, pod: number, status: number) => {
     served++;
     if (cluster.pod(pod).gone) ghosts++;
-    original(r, pod);
+    original(r, pod, status);
   };
   sim.run(40);
   path.checkConservation();

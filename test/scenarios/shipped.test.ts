@@ -33,9 +33,11 @@ async function validate(file: string): Promise<{ code: number; out: string; err:
 }
 
 describe('shipped scenarios', () => {
-  it('are the seven of issue 6 plus the example', () => {
+  it('are the seven of issue 6, the two of issue 11 and the example', () => {
     expect(files).toEqual(
       [
+        'bad-release.yaml',
+        'one-slow-pod.yaml',
         'crash-loop.yaml',
         'example.yaml',
         'keepalive-imbalance.yaml',

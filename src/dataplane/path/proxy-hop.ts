@@ -471,7 +471,7 @@ export class NginxHop implements L7Hop {
     this.answer(
       a,
       status,
-      status === HTTP_OK ? ErrorCause.slow_response : ErrorCause.overload,
+      status === HTTP_OK ? ErrorCause.slow_response : (t.errCause[x] as ErrorCause),
       pod,
     );
   }

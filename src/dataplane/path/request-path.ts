@@ -356,8 +356,8 @@ export class RequestPath
 
   // ---------------------------------------------------------------- PodServerHost
 
-  requestServed(r: number, _pod: PodId): void {
-    this.respond(r, HTTP_OK);
+  requestServed(r: number, _pod: PodId, status: number): void {
+    this.respond(r, status);
   }
 
   requestLost(r: number, pod: PodId, silent: boolean): void {
@@ -658,7 +658,9 @@ function statusKind(status: number): ErrorKind {
       return ErrorKind.http_503;
     case 504:
       return ErrorKind.http_504;
+    case 500:
+      return ErrorKind.http_500;
     default:
-      throw new Error(`unexpected HTTP status ${status}`);
+      return ErrorKind.http_error;
   }
 }

@@ -72,6 +72,8 @@ export const DEFAULTS = {
     minReadySeconds: C.deployment.minReadySeconds,
   } satisfies Omit<ResolvedDeployment, 'pod'>,
   pod: {
+    /** lbsim choice: an application that never fails on its own. */
+    errors: { probability: 0, status: 500 },
     concurrency: PS.concurrency,
     /** The file writes "unlimited" as null (JSON has no Infinity); the pod server as Infinity. */
     queueLimit: Number.isFinite(PS.queueLimit) ? PS.queueLimit : null,

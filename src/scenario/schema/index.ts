@@ -10,12 +10,14 @@ import { formatDuration } from '../../fields/units.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
+import { faultsSchema } from './faults.js';
 import { parseInto, type RawProblem } from './issues.js';
 import {
   churnSchema,
   clusterSchema,
   deploymentSchema,
   kubeProxySchema,
+  mergeTemplate,
   networkSchema,
   outputSchema,
   propagationSchema,
@@ -107,7 +109,8 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
     deployment: deploymentSchema(ctx).prefault({}),
     service: serviceSchema.prefault({}),
     workload: workloadSchema(ctx).prefault({}),
-    churn: churnSchema.default([]),
+    churn: churnSchema(ctx).default([]),
+    faults: faultsSchema(ctx).default([]),
     propagation: propagationSchema(ctx).prefault({}),
     kubeProxy: kubeProxySchema.prefault({}),
     balancers: z
@@ -197,6 +200,30 @@ export function crossCheck(s: ParsedScenario): {
       );
     }
   });
+  s.faults.forEach((f, i) => {
+    if (f.at > s.duration) {
+      add(
+        ['faults', i, 'at'],
+        `expected a time <= duration (${dur}), got \`${formatDuration(f.at)}\``,
+      );
+    }
+    const sel = f.type === 'kube-proxy-restart' ? f.nodes : f.pods;
+    const key = f.type === 'kube-proxy-restart' ? 'nodes' : 'pods';
+    const limit = f.type === 'kube-proxy-restart' ? nodes : s.deployment.replicas;
+    const what =
+      f.type === 'kube-proxy-restart'
+        ? `a node index < ${nodes} (cluster.nodes)`
+        : `an ordinal < ${limit} (deployment.replicas: positions in the initial pod list)`;
+    sel.ordinals?.forEach((o, j) => {
+      if (o >= limit) add(['faults', i, key, 'ordinals', j], `expected ${what}, got \`${o}\``);
+    });
+    if (sel.node !== undefined && sel.node >= nodes) {
+      add(
+        ['faults', i, key, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${sel.node}\``,
+      );
+    }
+  });
   const a = s.workload.arrivals;
   if (a.process === 'diurnal' && a.maxRate < a.minRate) {
     add(
@@ -236,6 +263,17 @@ export function crossCheck(s: ParsedScenario): {
     } else seen.set(b.label, i);
   });
   let scenario = s;
+  // Rollout templates become whole pods (the Deployment's pod with the template's keys).
+  if (s.churn.some((c) => c.type === 'rollout' && c.template !== undefined)) {
+    let pod = s.deployment.pod;
+    const churn = s.churn.map((c) => {
+      if (c.type !== 'rollout' || c.template === undefined) return c;
+      const raw = c.template as unknown as Parameters<typeof mergeTemplate>[0];
+      pod = mergeTemplate(raw, pod);
+      return { ...c, template: pod };
+    });
+    scenario = { ...scenario, churn };
+  }
   if (a.process === 'diurnal' && a.period === 0) {
     scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }

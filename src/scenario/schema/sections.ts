@@ -20,11 +20,14 @@ import type {
   ResolvedClients,
   ResolvedConnections,
   ResolvedDeployment,
+  ResolvedPod,
   RetryableErrorKind,
 } from '../types.js';
 import { isMapping, type SchemaContext, shorthand, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
 import { distribution } from './distribution.js';
+import { httpStatus } from './faults.js';
+import { parseInto } from './issues.js';
 import { readValuesFile } from './values-file.js';
 
 const seconds = (dflt: number) => duration().default(dflt);
@@ -75,6 +78,10 @@ const readinessProbeSchema = strict({
 function podSchema(ctx: SchemaContext) {
   const P = DEFAULTS.pod;
   return strict({
+    errors: strict({
+      probability: fraction().default(P.errors.probability),
+      status: httpStatus().default(P.errors.status),
+    }).prefault({}),
     concurrency: integer({ min: 1 }).default(P.concurrency),
     queueLimit: z
       .unknown()
@@ -291,34 +298,76 @@ export function workloadSchema(ctx: SchemaContext) {
   });
 }
 
+/** Keys of deployment.pod whose values are mappings merged key by key in a template. */
+const NESTED_POD_KEYS = new Set(['errors', 'readinessProbe', 'restartBackoff']);
+
+/**
+ * A rollout's `template`: any keys of deployment.pod, validated by the pod schema; the ones
+ * given replace the Deployment's (crossCheck merges them: see mergeTemplate).
+ */
+function templateSchema(ctx: SchemaContext) {
+  return z.unknown().transform((v, c) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      c.addIssue({
+        code: 'custom',
+        message: `expected a mapping of deployment.pod keys, got \`${JSON.stringify(v)}\``,
+      });
+      return z.NEVER;
+    }
+    const pod = parseInto(podSchema(ctx), v, c);
+    if (pod === undefined) return z.NEVER;
+    return { given: v as Record<string, unknown>, pod: pod as ResolvedPod };
+  });
+}
+
+/** The template as a whole pod: the keys it gives over `base` (one level deep for mappings). */
+export function mergeTemplate(
+  t: { readonly given: Record<string, unknown>; readonly pod: ResolvedPod },
+  base: ResolvedPod,
+): ResolvedPod {
+  const out: Record<string, unknown> = { ...base };
+  const pod = t.pod as unknown as Record<string, unknown>;
+  for (const [k, raw] of Object.entries(t.given)) {
+    if (k === 'preStop') {
+      out.preStopSleep = t.pod.preStopSleep;
+    } else if (NESTED_POD_KEYS.has(k) && raw !== null && typeof raw === 'object') {
+      const merged: Record<string, unknown> = { ...(out[k] as Record<string, unknown>) };
+      for (const sub of Object.keys(raw)) merged[sub] = (pod[k] as Record<string, unknown>)[sub];
+      out[k] = merged;
+    } else out[k] = pod[k];
+  }
+  return out as unknown as ResolvedPod;
+}
+
 const at = () => duration();
 const K = DEFAULTS.churn;
-export const churnSchema = z.array(
-  z.discriminatedUnion('type', [
-    strict({
-      type: z.literal('crash'),
-      mtbf: duration({ positive: true }),
-      action: oneOf(['restart', 'replace'] as const).default(K.crash.action),
-      from: seconds(K.crash.from),
-      until: duration().nullable().default(K.crash.until),
-    }),
-    strict({ type: z.literal('rollout'), at: at() }),
-    strict({ type: z.literal('scale'), at: at(), replicas: integer({ min: 0 }) }),
-    strict({
-      type: z.literal('kill'),
-      at: at(),
-      count: integer({ min: 1 }).default(K.kill.count),
-      action: oneOf(['restart', 'replace'] as const).default(K.kill.action),
-      graceful: boolean().default(K.kill.graceful),
-    }),
-    strict({
-      type: z.literal('node-failure'),
-      at: at(),
-      node: integer({ min: 0 }).default(K.nodeFailure.node),
-      tolerationSeconds: seconds(K.nodeFailure.tolerationSeconds),
-    }),
-  ]),
-) as unknown as z.ZodType<ResolvedChurn[]>;
+export const churnSchema = (ctx: SchemaContext) =>
+  z.array(
+    z.discriminatedUnion('type', [
+      strict({
+        type: z.literal('crash'),
+        mtbf: duration({ positive: true }),
+        action: oneOf(['restart', 'replace'] as const).default(K.crash.action),
+        from: seconds(K.crash.from),
+        until: duration().nullable().default(K.crash.until),
+      }),
+      strict({ type: z.literal('rollout'), at: at(), template: templateSchema(ctx).optional() }),
+      strict({ type: z.literal('scale'), at: at(), replicas: integer({ min: 0 }) }),
+      strict({
+        type: z.literal('kill'),
+        at: at(),
+        count: integer({ min: 1 }).default(K.kill.count),
+        action: oneOf(['restart', 'replace'] as const).default(K.kill.action),
+        graceful: boolean().default(K.kill.graceful),
+      }),
+      strict({
+        type: z.literal('node-failure'),
+        at: at(),
+        node: integer({ min: 0 }).default(K.nodeFailure.node),
+        tolerationSeconds: seconds(K.nodeFailure.tolerationSeconds),
+      }),
+    ]),
+  ) as unknown as z.ZodType<ResolvedChurn[]>;
 
 export function propagationSchema(ctx: SchemaContext) {
   const P = DEFAULTS.propagation;
