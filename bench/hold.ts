@@ -10,12 +10,13 @@
 import { EventQueue } from '../src/engine/queue.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
+import { paired } from './paired.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
 
 const TABLE_SIZE = 1 << 16; // power of two: index with a mask
 const TABLE_MASK = TABLE_SIZE - 1;
 
-function incrementTable(seed: number): Float64Array {
+export function incrementTable(seed: number): Float64Array {
   const rng = new RandomSource(seed).stream('hold');
   const t = new Float64Array(TABLE_SIZE);
   for (let i = 0; i < TABLE_SIZE; i++) t[i] = -Math.log(1 - rng.next());
@@ -91,6 +92,21 @@ export const hold: Benchmark = {
       result[`simulation_${label}_holds_per_s`] = s.wall;
       result[`simulation_${label}_holds_per_cpu_s`] = s.cpu;
     }
+    // The engine against the hand-written 4-ary heap (bench/reference/hold.ts), 10k pending,
+    // interleaved pairs of fresh processes.
+    const pairs = Number(args.pairs ?? (quick ? 3 : 5));
+    const p = paired(
+      'hold',
+      'hold-reference',
+      { size: 10_000, holds: quick ? 2_000_000 : 10_000_000 },
+      pairs,
+    );
+    process.stderr.write(
+      `hold: 10k pending: lbsim ${(p.engine / 1e6).toFixed(2)} M holds/CPU-s, reference ` +
+        `${(p.reference / 1e6).toFixed(2)} M, ratio ${p.ratio.toFixed(3)}\n`,
+    );
+    result.simulation_10k_reference_holds_per_cpu_s = p.reference;
+    result.simulation_10k_ratio = p.ratio;
     return result;
   },
 };
