@@ -5,6 +5,8 @@
  * shared process would make call sites such as the ziggurat's `rng.next()` polymorphic for
  * both) and a load spike on the host hits both sides of a pair alike.
  */
+
+import { Simulation } from '../src/engine/simulation.js';
 import { e2eProbe } from './e2e.js';
 import { holdSimulation, incrementTable } from './hold.js';
 import { runModelA } from './model-a.js';
@@ -17,9 +19,10 @@ export type ProbeResult = Record<string, number>;
 function modelA(p: ProbeParams, reference: boolean): ProbeResult {
   const departures = p.departures ?? 1_000_000;
   // Warm-up run of a tenth of the size: both sides are timed with optimised code.
-  if (reference) runReferenceModelA(Math.ceil(departures / 10), 2);
+  const streams = p.lbsimStreams === 1;
+  if (reference) runReferenceModelA(Math.ceil(departures / 10), 2, streams);
   else runModelA(Math.ceil(departures / 10), 2);
-  const r = reference ? runReferenceModelA(departures, 1) : runModelA(departures, 1);
+  const r = reference ? runReferenceModelA(departures, 1, streams) : runModelA(departures, 1);
   return {
     events: r.events,
     wall_s: r.wallSeconds,
@@ -48,6 +51,37 @@ export const PROBES: Readonly<Record<string, (p: ProbeParams) => ProbeResult>> =
   e2e: e2eProbe,
 };
 
+/**
+ * Deliberate regressions, to show that the gate catches them (docs/ARCHITECTURE.md, "Speed as
+ * a gated feature"): LBSIM_BENCH_INJECT=slow-engine makes every Simulation.schedule spin
+ * (about +30% on model A's engine time), double-alloc makes it allocate an 80-byte array
+ * (about as much again as the e2e path allocates per event). Never set outside that check.
+ */
+function inject(what: string | undefined): void {
+  if (what === undefined || what === '') return;
+  const proto = Simulation.prototype as unknown as Record<string, unknown>;
+  const schedule = proto.schedule as (this: Simulation, d: number, k: number, a?: number) => number;
+  let sink: unknown = 0;
+  let acc = 0;
+  if (what === 'slow-engine') {
+    proto.schedule = function (this: Simulation, d: number, k: number, a?: number): number {
+      for (let i = 0; i < SPIN; i++) acc += Math.sqrt(i + acc);
+      return schedule.call(this, d, k, a);
+    };
+  } else if (what === 'double-alloc') {
+    proto.schedule = function (this: Simulation, d: number, k: number, a?: number): number {
+      sink = new Array(16);
+      return schedule.call(this, d, k, a);
+    };
+  } else throw new Error(`LBSIM_BENCH_INJECT: expected slow-engine or double-alloc, got ${what}`);
+  process.on('exit', () => {
+    if (acc < 0 || sink === null) process.stderr.write('');
+  });
+}
+
+/** Spin iterations of slow-engine (calibrated for +30% on model A, docs/ARCHITECTURE.md). */
+const SPIN = Number(process.env.LBSIM_BENCH_SPIN ?? 5);
+
 const name = process.argv[2];
 if (name !== undefined && import.meta.url.endsWith('/probe.js')) {
   const probe = PROBES[name];
@@ -56,5 +90,7 @@ if (name !== undefined && import.meta.url.endsWith('/probe.js')) {
     process.exit(2);
   }
   const params = JSON.parse(process.argv[3] ?? '{}') as ProbeParams;
+  // Only the engine's probes: the references have no Simulation.
+  if (!name.endsWith('-reference')) inject(process.env.LBSIM_BENCH_INJECT);
   process.stdout.write(`${JSON.stringify(probe(params))}\n`);
 }

@@ -8,6 +8,7 @@
  */
 import { build as buildHistogram, initWebAssemblySync } from 'hdr-histogram-js';
 import { standardExponential } from '../../src/engine/distributions/index.js';
+import { RandomSource, type Rng } from '../../src/engine/random.js';
 import { Heap4 } from './heap4.js';
 import { doubledRings } from './rings.js';
 import { Sfc32 } from './sfc32.js';
@@ -24,11 +25,22 @@ export interface ReferenceModelAResult {
   meanSojourn: number;
 }
 
-export function runReferenceModelA(departures: number, seed = 1): ReferenceModelAResult {
-  const arrivals = new Sfc32(seed * 4 + 1);
-  const routing = new Sfc32(seed * 4 + 2);
-  const service = new Sfc32(seed * 4 + 3);
-  const initial = new Sfc32(seed * 4 + 4);
+/**
+ * `lbsimStreams`: draw from lbsim's named streams (Tyche-i through seedrandom) instead of
+ * sfc32, to split the gap between the engine and the reference into generator and engine.
+ */
+export function runReferenceModelA(
+  departures: number,
+  seed = 1,
+  lbsimStreams = false,
+): ReferenceModelAResult {
+  const random = new RandomSource(seed);
+  const stream = (name: string, k: number): Rng =>
+    lbsimStreams ? random.stream(name) : new Sfc32(seed * 4 + k);
+  const arrivals = stream('arrivals', 1);
+  const routing = stream('routing', 2);
+  const service = stream('service', 3);
+  const initial = stream('initial-state', 4);
   const heap = new Heap4(1024);
   let ringCap = 256;
   let ring = new Float64Array(QUEUES * ringCap);

@@ -1,10 +1,12 @@
+import type { Rng } from '../../src/engine/random.js';
+
 /**
  * sfc32 (Chris Doty-Humphrey's "small fast chaotic" generator, PractRand; passes BigCrush and
  * PractRand to 2^40+ bytes): four 32-bit words in an Int32Array, one draw = a few adds, shifts
  * and rotates. The references' generator: the cheapest sound per-draw generator a hand-written
  * loop would use, so that the reference's figure is a ceiling, not a straw man.
  */
-export class Sfc32 {
+export class Sfc32 implements Rng {
   readonly name = 'sfc32';
   private readonly s = new Int32Array(4);
 
