@@ -71,7 +71,7 @@ export function holdSimulation(size: number, holds: number, inc: Float64Array): 
 export const hold: Benchmark = {
   name: 'hold',
   description: 'event-queue hold model (pop + push) at sizes 100, 10k, 1M: holds/s',
-  run({ quick, args }: BenchOptions): BenchResult {
+  async run({ quick, args }: BenchOptions): Promise<BenchResult> {
     const seed = args.seed === undefined ? 1 : Number(args.seed);
     const inc = incrementTable(seed);
     const result: BenchResult = { benchmark: 'hold' };
@@ -93,9 +93,9 @@ export const hold: Benchmark = {
       result[`simulation_${label}_holds_per_cpu_s`] = s.cpu;
     }
     // The engine against the hand-written 4-ary heap (bench/reference/hold.ts), 10k pending,
-    // interleaved pairs of fresh processes.
+    // paired runs of fresh processes.
     const pairs = Number(args.pairs ?? (quick ? 3 : 5));
-    const p = paired(
+    const p = await paired(
       'hold',
       'hold-reference',
       { size: 10_000, holds: quick ? 2_000_000 : 10_000_000 },

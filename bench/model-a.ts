@@ -149,11 +149,11 @@ export const modelA: Benchmark = {
   name: 'model-a',
   description:
     '100 M/M/1 queues on the engine vs a hand-written loop (bench/reference/): interleaved, medians',
-  run({ quick, args }: BenchOptions): BenchResult {
+  async run({ quick, args }: BenchOptions): Promise<BenchResult> {
     const departures = positiveInt(args, 'departures', quick ? 1_000_000 : 10_000_000);
     const pairs = positiveInt(args, 'pairs', quick ? 3 : 5);
     const load = os.loadavg()[0] as number;
-    const p = paired('model-a', 'model-a-reference', { departures }, pairs);
+    const p = await paired('model-a', 'model-a-reference', { departures }, pairs);
     const mean = median(p.engineRuns.map((r) => r.mean_sojourn as number));
     process.stderr.write(
       `model-a: lbsim ${(p.engine / 1e6).toFixed(2)} M events/CPU-s, reference ` +

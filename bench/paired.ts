@@ -1,9 +1,11 @@
 /**
- * Interleaved A/B runs of two probes (bench/probe.ts), each in its own process: A B, B A, A B...
- * On a shared host absolute speed swings by 3x within minutes, but the two sides of a pair run
- * seconds apart, so their ratio is steady. Figures are medians over the pairs.
+ * Paired runs of two probes (bench/probe.ts), each in its own process, the two of a pair started
+ * together and run side by side: on a shared host absolute speed swings by 3x within minutes
+ * (and run-to-run by 20-40% at load average 18), but two processes running at the same moment
+ * see the same machine, so the ratio of their rates per CPU second is steady. Pairs run one
+ * after the other; figures are medians over the pairs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { median } from 'simple-statistics';
 import type { ProbeParams, ProbeResult } from './probe.js';
@@ -34,6 +36,35 @@ export function runProbeRaw(
   return r.stdout;
 }
 
+/** runProbeRaw without blocking, so that two probes can run at once. */
+export function runProbeRawAsync(
+  name: string,
+  params: ProbeParams,
+  nodeFlags: readonly string[] = [],
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [...nodeFlags, PROBE_SCRIPT, name, JSON.stringify(params)],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code !== 0) reject(new Error(`probe ${name} exited with ${code ?? signal}`));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** runProbe without blocking. */
+export async function runProbeAsync(name: string, params: ProbeParams): Promise<ProbeResult> {
+  return probeResult(await runProbeRawAsync(name, params));
+}
+
 /** The JSON result on the last line of a probe's stdout. */
 export function probeResult(stdout: string): ProbeResult {
   const lines = stdout.trim().split('\n');
@@ -53,47 +84,39 @@ export interface PairedFigures {
   engineRuns: ProbeResult[];
 }
 
-/** `pairs` interleaved runs of `engine` and `reference`, compared on `metric` (higher = faster). */
+/** `pairs` paired runs of `engine` and `reference`, compared on `metric` (higher = faster). */
 export function paired(
   engine: string,
   reference: string,
   params: ProbeParams,
   pairs: number,
   metric = 'events_per_cpu_s',
-): PairedFigures {
+): Promise<PairedFigures> {
   return pairedBy(
     pairs,
-    () => {
-      const r = runProbe(engine, params);
+    async () => {
+      const r = await runProbeAsync(engine, params);
       return [r[metric] as number, r];
     },
-    () => runProbe(reference, params)[metric] as number,
+    async () => (await runProbeAsync(reference, params))[metric] as number,
   );
 }
 
 /**
- * The same with any two measurements: `runEngine` returns its figure and its whole result,
- * `runReference` its figure (both higher = faster).
+ * The same with any two measurements, started together: `runEngine` resolves to its figure and
+ * its whole result, `runReference` to its figure (both higher = faster).
  */
-export function pairedBy(
+export async function pairedBy(
   pairs: number,
-  runEngine: () => [number, ProbeResult],
-  runReference: () => number,
-): PairedFigures {
+  runEngine: () => Promise<[number, ProbeResult]>,
+  runReference: () => Promise<number>,
+): Promise<PairedFigures> {
   const e: number[] = [];
   const r: number[] = [];
   const runs: ProbeResult[] = [];
   const ratios: number[] = [];
   for (let i = 0; i < pairs; i++) {
-    let a: [number, ProbeResult];
-    let b: number;
-    if (i % 2 === 0) {
-      a = runEngine();
-      b = runReference();
-    } else {
-      b = runReference();
-      a = runEngine();
-    }
+    const [a, b] = await Promise.all([runEngine(), runReference()]);
     e.push(a[0]);
     runs.push(a[1]);
     r.push(b);
