@@ -7,9 +7,11 @@
  * Increments come from a precomputed table of exponential variates (named stream `hold`), so the
  * figure is the queue's cost, not the random generator's or Math.log's.
  */
+
 import { EventQueue } from '../src/engine/queue.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
+import { cpuClock } from './cpu-clock.js';
 import { paired } from './paired.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
 
@@ -32,11 +34,11 @@ export interface HoldRate {
 /** Times `body`, which performs `holds` holds. */
 function timed(holds: number, body: () => void): HoldRate {
   const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
+  const cpuSince = cpuClock();
   body();
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart);
-  return { wall: holds / wall, cpu: holds / ((cpu.user + cpu.system) / 1e6) };
+  const cpuS = cpuSince();
+  return { wall: holds / wall, cpu: holds / cpuS };
 }
 
 /** Hold rate on a bare EventQueue of `size` entries. */

@@ -14,12 +14,14 @@
  *
  *   npm run --silent bench -- model-a --departures 1000000 --pairs 5 --json
  */
+
 import * as os from 'node:os';
 import { build as buildHistogram, initWebAssemblySync } from 'hdr-histogram-js';
 import { median } from 'simple-statistics';
 import { makeDistribution } from '../src/engine/distributions/index.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
+import { cpuClock } from './cpu-clock.js';
 import { paired } from './paired.js';
 import { doubledRings } from './reference/rings.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
@@ -32,7 +34,7 @@ export interface ModelAResult {
   departures: number;
   events: number;
   wallSeconds: number;
-  /** Process CPU time (user + system) during the run: steadier than wall time on a busy host. */
+  /** CPU time of the main thread during the run (bench/cpu-clock.ts): steadier than wall time. */
   cpuSeconds: number;
   meanSojourn: number;
   p50Sojourn: number;
@@ -118,15 +120,15 @@ export function runModelA(departures: number, seed = 1): ModelAResult {
 
   sim.schedule(interarrival.sample(arrivalsRng), arrivalKind);
   const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
+  const cpuSince = cpuClock();
   sim.run();
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuS = cpuSince();
   const result = {
     departures: departed,
     events: sim.eventsProcessed,
     wallSeconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds: cpuS,
     meanSojourn: sojournSum / departed,
     p50Sojourn: histogram.getValueAtPercentile(50) / 1e6,
     p99Sojourn: histogram.getValueAtPercentile(99) / 1e6,
