@@ -41,7 +41,8 @@ interface Rule {
  * Tolerances, from the spread of repeated runs on a loaded 2-core machine (docs/ARCHITECTURE.md,
  * "Speed as a gated feature"): speed ratios 17% (single pairs spread from 0.64 to 0.96 at load
  * average 18, the median of 7 much less; a 30% slower engine moves model A's ratio by 23%); events per request are deterministic (0.1%); bytes per request vary with JIT timing
- * (deopts, inline caches) by a few percent, 25% leaves room for that and catches a doubling.
+ * (deopts, inline caches): usually a few percent, but nginx-static once measured +36% on an
+ * unchanged tree (578 against 424 bytes), so 50%, which still catches a doubling.
  */
 const RULES: Readonly<Record<string, Rule>> = {
   model_a_ratio: { direction: 'higher', tolerance: 0.17 },
@@ -50,7 +51,7 @@ const RULES: Readonly<Record<string, Rule>> = {
   ...Object.fromEntries(
     SEED_SCALE_BALANCERS.flatMap((b) => [
       [`e2e_${b}_events_per_request`, { direction: 'lower', tolerance: 0.001 }],
-      [`e2e_${b}_bytes_per_request`, { direction: 'lower', tolerance: 0.25 }],
+      [`e2e_${b}_bytes_per_request`, { direction: 'lower', tolerance: 0.5 }],
     ]),
   ),
   memory_rss_spread: { direction: 'max', limit: 0.1 },
