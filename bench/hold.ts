@@ -7,15 +7,18 @@
  * Increments come from a precomputed table of exponential variates (named stream `hold`), so the
  * figure is the queue's cost, not the random generator's or Math.log's.
  */
+
 import { EventQueue } from '../src/engine/queue.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
+import { cpuClock } from './cpu-clock.js';
+import { paired } from './paired.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
 
 const TABLE_SIZE = 1 << 16; // power of two: index with a mask
 const TABLE_MASK = TABLE_SIZE - 1;
 
-function incrementTable(seed: number): Float64Array {
+export function incrementTable(seed: number): Float64Array {
   const rng = new RandomSource(seed).stream('hold');
   const t = new Float64Array(TABLE_SIZE);
   for (let i = 0; i < TABLE_SIZE; i++) t[i] = -Math.log(1 - rng.next());
@@ -31,11 +34,11 @@ export interface HoldRate {
 /** Times `body`, which performs `holds` holds. */
 function timed(holds: number, body: () => void): HoldRate {
   const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
+  const cpuSince = cpuClock();
   body();
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart);
-  return { wall: holds / wall, cpu: holds / ((cpu.user + cpu.system) / 1e6) };
+  const cpuS = cpuSince();
+  return { wall: holds / wall, cpu: holds / cpuS };
 }
 
 /** Hold rate on a bare EventQueue of `size` entries. */
@@ -70,7 +73,7 @@ export function holdSimulation(size: number, holds: number, inc: Float64Array): 
 export const hold: Benchmark = {
   name: 'hold',
   description: 'event-queue hold model (pop + push) at sizes 100, 10k, 1M: holds/s',
-  run({ quick, args }: BenchOptions): BenchResult {
+  async run({ quick, args }: BenchOptions): Promise<BenchResult> {
     const seed = args.seed === undefined ? 1 : Number(args.seed);
     const inc = incrementTable(seed);
     const result: BenchResult = { benchmark: 'hold' };
@@ -91,6 +94,21 @@ export const hold: Benchmark = {
       result[`simulation_${label}_holds_per_s`] = s.wall;
       result[`simulation_${label}_holds_per_cpu_s`] = s.cpu;
     }
+    // The engine against the hand-written 4-ary heap (bench/reference/hold.ts), 10k pending,
+    // paired runs of fresh processes.
+    const pairs = Number(args.pairs ?? (quick ? 3 : 5));
+    const p = await paired(
+      'hold',
+      'hold-reference',
+      { size: 10_000, holds: quick ? 2_000_000 : 10_000_000 },
+      pairs,
+    );
+    process.stderr.write(
+      `hold: 10k pending: lbsim ${(p.engine / 1e6).toFixed(2)} M holds/CPU-s, reference ` +
+        `${(p.reference / 1e6).toFixed(2)} M, ratio ${p.ratio.toFixed(3)}\n`,
+    );
+    result.simulation_10k_reference_holds_per_cpu_s = p.reference;
+    result.simulation_10k_ratio = p.ratio;
     return result;
   },
 };

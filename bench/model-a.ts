@@ -8,12 +8,22 @@
  * It measures the engine's hot path (pop, advance the clock, dispatch, schedule), not a
  * hand-inlined loop.
  *
- *   npm run --silent bench -- model-a --departures 1000000 --json
+ * `npm run bench -- model-a` runs it against bench/reference/model-a.ts (the same model as one
+ * hand-written loop) in interleaved pairs of fresh processes and prints both figures (events
+ * per CPU second) and the median of the per-pair ratios.
+ *
+ *   npm run --silent bench -- model-a --departures 1000000 --pairs 5 --json
  */
+
+import * as os from 'node:os';
 import { build as buildHistogram, initWebAssemblySync } from 'hdr-histogram-js';
+import { median } from 'simple-statistics';
 import { makeDistribution } from '../src/engine/distributions/index.js';
 import { RandomSource } from '../src/engine/random.js';
 import { Simulation } from '../src/engine/simulation.js';
+import { cpuClock } from './cpu-clock.js';
+import { paired } from './paired.js';
+import { doubledRings } from './reference/rings.js';
 import type { Benchmark, BenchOptions, BenchResult } from './types.js';
 
 const QUEUES = 100;
@@ -24,7 +34,7 @@ export interface ModelAResult {
   departures: number;
   events: number;
   wallSeconds: number;
-  /** Process CPU time (user + system) during the run: steadier than wall time on a busy host. */
+  /** CPU time of the main thread during the run (bench/cpu-clock.ts): steadier than wall time. */
   cpuSeconds: number;
   meanSojourn: number;
   p50Sojourn: number;
@@ -51,18 +61,8 @@ export function runModelA(departures: number, seed = 1): ModelAResult {
   const length = new Int32Array(QUEUES);
 
   const growRings = () => {
-    const cap = ringCap * 2;
-    const next = new Float64Array(QUEUES * cap);
-    for (let q = 0; q < QUEUES; q++) {
-      for (let i = 0; i < (length[q] as number); i++) {
-        next[q * cap + i] = ring[
-          q * ringCap + (((head[q] as number) + i) & (ringCap - 1))
-        ] as number;
-      }
-      head[q] = 0;
-    }
-    ring = next;
-    ringCap = cap;
+    ring = doubledRings(ring, ringCap, head, length);
+    ringCap *= 2;
   };
 
   // Sojourn times: a streaming mean (a plain sum: 1e7 values near 10 lose < 1e-9 relative) and
@@ -120,15 +120,15 @@ export function runModelA(departures: number, seed = 1): ModelAResult {
 
   sim.schedule(interarrival.sample(arrivalsRng), arrivalKind);
   const start = process.hrtime.bigint();
-  const cpuStart = process.cpuUsage();
+  const cpuSince = cpuClock();
   sim.run();
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const cpu = process.cpuUsage(cpuStart);
+  const cpuS = cpuSince();
   const result = {
     departures: departed,
     events: sim.eventsProcessed,
     wallSeconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    cpuSeconds: cpuS,
     meanSojourn: sojournSum / departed,
     p50Sojourn: histogram.getValueAtPercentile(50) / 1e6,
     p99Sojourn: histogram.getValueAtPercentile(99) / 1e6,
@@ -137,7 +137,7 @@ export function runModelA(departures: number, seed = 1): ModelAResult {
   return result;
 }
 
-function positiveInt(args: BenchOptions['args'], key: string, fallback: number): number {
+export function positiveInt(args: BenchOptions['args'], key: string, fallback: number): number {
   const raw = args[key];
   if (raw === undefined) return fallback;
   const v = Number(raw);
@@ -149,24 +149,30 @@ function positiveInt(args: BenchOptions['args'], key: string, fallback: number):
 
 export const modelA: Benchmark = {
   name: 'model-a',
-  description: '100 M/M/1 queues (lambda 0.9, mu 1 each) on the engine until N departures',
-  run({ quick, args }: BenchOptions): BenchResult {
-    const departures = positiveInt(args, 'departures', quick ? 100_000 : 10_000_000);
-    const seed = positiveInt(args, 'seed', 1);
-    const r = runModelA(departures, seed);
-    const theory = `theory: mean 10, p50 ${(10 * Math.LN2).toFixed(3)}, p99 ${(10 * Math.log(100)).toFixed(3)}`;
+  description:
+    '100 M/M/1 queues on the engine vs a hand-written loop (bench/reference/): interleaved, medians',
+  async run({ quick, args }: BenchOptions): Promise<BenchResult> {
+    const departures = positiveInt(args, 'departures', quick ? 1_000_000 : 10_000_000);
+    const pairs = positiveInt(args, 'pairs', quick ? 3 : 5);
+    const load = os.loadavg()[0] as number;
+    const p = await paired('model-a', 'model-a-reference', { departures }, pairs);
+    const mean = median(p.engineRuns.map((r) => r.mean_sojourn as number));
     process.stderr.write(
-      `model-a: sojourn p50 ${r.p50Sojourn.toFixed(3)} s, p99 ${r.p99Sojourn.toFixed(3)} s (${theory}); ` +
-        `${(r.events / r.cpuSeconds / 1e6).toFixed(2)} M events per CPU-second\n`,
+      `model-a: lbsim ${(p.engine / 1e6).toFixed(2)} M events/CPU-s, reference ` +
+        `${(p.reference / 1e6).toFixed(2)} M, ratio ${p.ratio.toFixed(3)} (pairs: ` +
+        `${p.ratios.map((r) => r.toFixed(3)).join(' ')}); mean sojourn ${mean.toFixed(3)} ` +
+        `(theory 10); load average ${load.toFixed(1)}\n`,
     );
     return {
       benchmark: 'model-a',
-      departures: r.departures,
-      events: r.events,
-      wall_s: r.wallSeconds,
-      events_per_s: r.events / r.wallSeconds,
-      mean_sojourn: r.meanSojourn,
-      rss_mb: process.resourceUsage().maxRSS / 1024,
+      departures,
+      pairs,
+      events: p.engineRuns[0]?.events as number,
+      lbsim_events_per_cpu_s: p.engine,
+      reference_events_per_cpu_s: p.reference,
+      ratio: p.ratio,
+      mean_sojourn: mean,
+      load_avg_1m: load,
     };
   },
 };
