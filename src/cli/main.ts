@@ -8,10 +8,11 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import { BALANCERS } from '../dataplane/balancers/registry.js';
 import { DISTRIBUTION_NAMES } from '../engine/distributions.js';
 import { outputFolderProblem } from '../output/files.js';
+import { OutputLockedError } from '../output/output-set.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, formatSummaryTable, summarizeDir } from '../output/summarize.js';
 import { writeReport } from '../report/index.js';
-import { BatchInterruptedError, runBatch } from '../runner/batch.js';
+import { BatchInterruptedError, OutputWriteError, runBatch } from '../runner/batch.js';
 import { parseShard, planJobs } from '../runner/jobs.js';
 import { LiveProgress } from '../runner/live-progress.js';
 import { mergeShards } from '../runner/merge.js';
@@ -83,6 +84,18 @@ interface RunOpts {
   quiet?: boolean;
   shard?: { index: number; count: number };
   model?: string;
+  resume?: boolean;
+}
+
+/** `s` quoted for a POSIX shell when it needs it. */
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command that finishes an interrupted run: this one with `--resume`. */
+export function resumeCommand(args: readonly string[]): string {
+  const rest = args.includes('--resume') ? args : [...args, '--resume'];
+  return ['lbsim', ...rest].map(shellQuote).join(' ');
 }
 
 /**
@@ -151,6 +164,10 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--balancers <a,b>', 'run only these balancers (labels or names)', list)
     .option('--shard <i/n>', 'run only shard i of n of the job list (0-based)', shardArg)
     .option('-q, --quiet', 'no progress and no comparison table')
+    .option(
+      '--resume',
+      'reuse the finished jobs of an interrupted run into the same --out; run only the rest',
+    )
     .addOption(new Option('--model <url>', 'module exporting simulateJob (testing)').hideHelp())
     .action(async (files: string[], opts: RunOpts) => {
       const overrides: ScenarioOverrides = {
@@ -233,7 +250,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         }
         interruptedBy = sig;
         progress.stop();
-        io.err(`\nlbsim: ${sig}: stopping the workers and removing temporary files\n`);
+        io.err(`\nlbsim: ${sig}: stopping the workers; finished jobs are kept\n`);
         abort.abort();
       };
       process.on('SIGINT', onSignal);
@@ -249,6 +266,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           signal: abort.signal,
           stop: () => pool.close(),
           live,
+          resume: opts.resume === true,
           ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
           ...(opts.shard === undefined ? {} : { shard: opts.shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
@@ -257,8 +275,24 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         // run before the handlers go, or Node would drop it.
         await pendingSignals();
       } catch (err) {
+        if (err instanceof OutputLockedError) {
+          io.err(`lbsim: ${err.message}\n`);
+          setExit(EXIT_USAGE);
+          return;
+        }
+        if (err instanceof OutputWriteError) {
+          io.err(`lbsim: ${err.message}\n`);
+          io.err(
+            `finished jobs are kept; once fixed, finish with:\n  ${resumeCommand(process.argv.slice(2))}\n`,
+          );
+          setExit(EXIT_SIMULATION_FAILED);
+          return;
+        }
         if (!(err instanceof BatchInterruptedError) || interruptedBy === undefined) throw err;
-        io.err('lbsim: interrupted: no output written\n');
+        io.err(
+          `lbsim: interrupted: no results replaced; ${err.kept} finished job(s) kept in ${err.partDirs.map(displayPath).join(', ')}\n`,
+        );
+        io.err(`to finish, run:\n  ${resumeCommand(process.argv.slice(2))}\n`);
         setExit(EXIT_SIGNAL[interruptedBy]);
         signalled = interruptedBy;
         return;
@@ -276,11 +310,14 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         signalled = interruptedBy;
         return;
       }
-      if (!quiet) {
+      for (const note of result.notes) io.err(`lbsim: ${note}\n`);
+      if (!quiet && result.dirs.length > 0) {
         const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
         if (groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
       }
-      io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
+      if (result.dirs.length > 0) {
+        io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
+      }
       if (result.failed > 0) {
         io.err(
           `${result.failed} of ${result.jobs.length} job(s) failed (see above and run.json)\n`,

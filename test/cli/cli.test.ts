@@ -244,7 +244,7 @@ describe('bin/lbsim.js', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
-    it(`on ${signal} stops the workers, removes every temporary file, then dies of it (status ${code})`, async () => {
+    it(`on ${signal} stops the workers, removes unfinished jobs' files, then dies of it (status ${code})`, async () => {
       const parent = tmp();
       fs.mkdirSync(path.join(parent, 'example'));
       fs.writeFileSync(path.join(parent, 'example', 'summary.csv'), 'an earlier run\n');
@@ -273,7 +273,7 @@ describe('bin/lbsim.js', () => {
       );
       // The batch has started once its part folder exists.
       const deadline = Date.now() + 20_000;
-      while (!fs.readdirSync(path.join(parent, 'example')).some((f) => f.startsWith('.parts-'))) {
+      while (!fs.existsSync(path.join(parent, '.example.parts'))) {
         if (Date.now() > deadline) throw new Error('the batch did not start');
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -281,9 +281,12 @@ describe('bin/lbsim.js', () => {
       // Clean-up done, it dies of the same signal (status 128 + n in a shell), as shells expect.
       expect(await exited).toEqual([null, signal]);
       expect(err).toMatch(new RegExp(`${signal}: stopping the workers`));
-      expect(err).toMatch(/interrupted: no output written/);
+      expect(err).toMatch(/interrupted: no results replaced; 0 finished job\(s\) kept/);
+      expect(err).toMatch(/to finish, run:\n {2}lbsim run .* --resume\n/);
       expect(err).not.toMatch(/FAILED/);
-      // Nothing of the interrupted run; the earlier run's file untouched.
+      // Nothing of the interrupted run (no job had finished: no parts, no lock); the earlier
+      // run's file untouched.
+      expect(fs.readdirSync(parent)).toEqual(['example']);
       expect(fs.readdirSync(path.join(parent, 'example'))).toEqual(['summary.csv']);
       expect(fs.readFileSync(path.join(parent, 'example', 'summary.csv'), 'utf8')).toBe(
         'an earlier run\n',

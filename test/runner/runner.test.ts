@@ -155,7 +155,7 @@ describe('runBatch in-process', () => {
 });
 
 describe('runBatch interrupted', () => {
-  it('stops the executor, then removes part folders and the folders it created', async () => {
+  it('stops the executor, then removes unfinished parts and the folders it created', async () => {
     const out = path.join(tempDir(), 'new', 'deeper');
     const abort = new AbortController();
     const order: string[] = [];
@@ -179,7 +179,8 @@ describe('runBatch interrupted', () => {
     expect(submitted).toBe(4);
     abort.abort();
     await expect(batch).rejects.toBeInstanceOf(BatchInterruptedError);
-    expect(order).toEqual(['stop: 4 file(s)']);
+    // 4 jobs' files and the folder's lock.
+    expect(order).toEqual(['stop: 5 file(s)']);
     // `new` did not exist before the batch: removed with everything below it.
     expect(fs.existsSync(path.dirname(out))).toBe(false);
   });
@@ -193,7 +194,7 @@ describe('runBatch interrupted', () => {
         outDir: out,
         executor: inProcess(),
       }),
-    ).rejects.toThrow(/EEXIST/);
+    ).rejects.toThrow(/second exists and is not a folder/);
     // first/ and its part folder were made by the batch: gone. The file stays.
     expect(fs.readdirSync(out)).toEqual(['second']);
   });
