@@ -312,8 +312,11 @@ export async function runBatch(
     const jobs = plans.flatMap((p) => p.jobs);
     return { jobs, results, failed, dirs: written, wallSeconds, notes, reused };
   } finally {
+    // Only the part folders of scenarios this batch locked: another run's are not ours.
     if (!keepParts) {
-      for (const d of partDirs) fs.rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+      for (const l of locks) {
+        fs.rmSync(partsFolder(l.target), { recursive: true, force: true, maxRetries: 3 });
+      }
     }
     for (const l of locks) l.release();
     if (!committed) removeEmptyFolders(created, dirs.map(path.dirname));
