@@ -418,6 +418,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           setExit(EXIT_SIMULATION_FAILED);
         }
       }
+      for (const note of merged.notes) io.err(`lbsim: ${note}\n`);
+      for (const [name, jobs] of Object.entries(merged.failed)) {
+        if (jobs.length === 0) continue;
+        const shown = jobs
+          .slice(0, 10)
+          .map(
+            (j) => `id ${j.id} (variant ${j.variant}, ${j.balancer}, replication ${j.replication})`,
+          );
+        io.err(
+          `${name}: ${jobs.length} job(s) failed in their shard, their rows are absent: ${shown.join(', ')}${jobs.length > 10 ? ', ...' : ''}\n`,
+        );
+        setExit(EXIT_SIMULATION_FAILED);
+      }
       io.out(`merged into ${merged.dirs.map(displayPath).join(', ')}\n`);
     });
 

@@ -167,6 +167,37 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
       .split('\n');
     expect(summary.slice(1).map((l) => l.split(',')[2])).toEqual(['iptables', 'iptables']);
   });
+
+  it('merge exits 1 and names the jobs when a shard holds failed jobs', async () => {
+    const dir = tmp();
+    const f = writeScenario(
+      dir,
+      'failing.yaml',
+      [
+        'name: failing',
+        'duration: 5s',
+        'replications: 2',
+        'workload: {arrivals: {process: poisson, rate: 100}}',
+        'balancers: [iptables, {name: ipvs-rr, label: fail}]',
+        '',
+      ].join('\n'),
+    );
+    for (const shard of ['0/2', '1/2']) {
+      const out = path.join(dir, `shard-${shard[0]}`);
+      const r = await lbsim('run', f, '--out', out, '--shard', shard, '--model', TOY, '--quiet');
+      expect(r.code).toBe(1);
+    }
+    const m = await lbsim(
+      'merge',
+      path.join(dir, 'merged'),
+      ...['0', '1'].map((i) => path.join(dir, `shard-${i}`)),
+    );
+    expect(m.code).toBe(1);
+    expect(m.err).toMatch(
+      /failing: 2 job\(s\) failed in their shard, their rows are absent: id 2 \(variant 0, fail, replication 0\), id 3 \(variant 0, fail, replication 1\)/,
+    );
+    expect(fs.readdirSync(path.join(dir, 'merged'))).toEqual(['failing']);
+  });
 });
 
 describe('run --out', () => {
