@@ -36,6 +36,22 @@ function writeScenario(dir: string, name: string, text: string): string {
   return f;
 }
 
+/** A scenario whose `fail` balancer always fails (toy model): 2 of its 4 jobs fail. */
+function failingScenario(dir: string): string {
+  return writeScenario(
+    dir,
+    'failing.yaml',
+    [
+      'name: failing',
+      'duration: 5s',
+      'replications: 2',
+      'workload: {arrivals: {process: poisson, rate: 100}}',
+      'balancers: [iptables, {name: ipvs-rr, label: fail}]',
+      '',
+    ].join('\n'),
+  );
+}
+
 describe('usage errors exit 2', () => {
   it.each([
     [['run']],
@@ -142,18 +158,7 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
 
   it('exits 1 when a job fails and still completes the others', async () => {
     const dir = tmp();
-    const f = writeScenario(
-      dir,
-      'failing.yaml',
-      [
-        'name: failing',
-        'duration: 5s',
-        'replications: 2',
-        'workload: {arrivals: {process: poisson, rate: 100}}',
-        'balancers: [iptables, {name: ipvs-rr, label: fail}]',
-        '',
-      ].join('\n'),
-    );
+    const f = failingScenario(dir);
     const out = path.join(dir, 'out');
     const r = await lbsim('run', f, '--out', out, '--jobs', '2', '--model', TOY, '--quiet');
     expect(r.code).toBe(1);
@@ -170,18 +175,7 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
 
   it('merge exits 1 and names the jobs when a shard holds failed jobs', async () => {
     const dir = tmp();
-    const f = writeScenario(
-      dir,
-      'failing.yaml',
-      [
-        'name: failing',
-        'duration: 5s',
-        'replications: 2',
-        'workload: {arrivals: {process: poisson, rate: 100}}',
-        'balancers: [iptables, {name: ipvs-rr, label: fail}]',
-        '',
-      ].join('\n'),
-    );
+    const f = failingScenario(dir);
     for (const shard of ['0/2', '1/2']) {
       const out = path.join(dir, `shard-${shard[0]}`);
       const r = await lbsim('run', f, '--out', out, '--shard', shard, '--model', TOY, '--quiet');
