@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { didYouMean, duration, integer, listNames } from '../../fields/fields.js';
 import { formatDuration } from '../../fields/units.js';
+import { LIMITS } from '../limits.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
@@ -92,8 +93,18 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
         error: (iss) =>
           `expected a name of letters, digits, \`.\`, \`_\` or \`-\` (it names the output folder), got \`${String(iss.input)}\``,
       })
+      .max(LIMITS.nameChars, {
+        error: (iss) =>
+          `expected a name of at most ${LIMITS.nameChars} characters (it names the output folder, and file names are limited to 255 bytes), got ${String(iss.input).length}`,
+      })
       .optional(),
-    description: z.string().default(DEFAULTS.description),
+    description: z
+      .string()
+      .max(LIMITS.descriptionChars, {
+        error: (iss) =>
+          `expected a description of at most ${LIMITS.descriptionChars} characters (the limit: run.json repeats it per variant), got ${String(iss.input).length}`,
+      })
+      .default(DEFAULTS.description),
     duration: duration({ positive: true }).default(DEFAULTS.duration),
     warmup: duration().default(DEFAULTS.warmup),
     seed: integer({ min: 0, max: 2 ** 32 - 1 }).default(DEFAULTS.seed),
