@@ -18,6 +18,7 @@ import { LiveProgress } from '../runner/live-progress.js';
 import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
 import { formatProblem } from '../scenario/errors.js';
+import { LIMITS } from '../scenario/limits.js';
 import { listShippedScenarios, validateScenarioFiles } from '../scenario/load.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
 import { createProgress, type Output } from './progress.js';
@@ -85,7 +86,11 @@ interface RunOpts {
   shard?: { index: number; count: number };
   model?: string;
   resume?: boolean;
+  maxSweepPoints?: number;
 }
+
+const MAX_SWEEP_FLAG = '--max-sweep-points <n>';
+const MAX_SWEEP_HELP = `most sweep variants a file may expand to (default ${LIMITS.sweepPoints})`;
 
 /** `s` quoted for a POSIX shell when it needs it. */
 function shellQuote(s: string): string {
@@ -132,8 +137,16 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .showHelpAfterError('(run with --help for usage)');
 
   /** Loads and validates every file; prints every problem and exits 2 on any. */
-  const load = (files: string[], overrides: ScenarioOverrides): ResolvedScenario[] => {
-    const v = validateScenarioFiles(files, overrides);
+  const load = (
+    files: string[],
+    overrides: ScenarioOverrides,
+    maxSweepPoints?: number,
+  ): ResolvedScenario[] => {
+    const v = validateScenarioFiles(
+      files,
+      overrides,
+      maxSweepPoints === undefined ? {} : { maxSweepPoints },
+    );
     if (!v.ok) {
       for (const p of v.problems) io.err(`${formatProblem(p)}\n`);
       const msg = `${v.problems.length} problem(s) found: nothing was run`;
@@ -164,6 +177,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--balancers <a,b>', 'run only these balancers (labels or names)', list)
     .option('--shard <i/n>', 'run only shard i of n of the job list (0-based)', shardArg)
     .option('-q, --quiet', 'no progress and no comparison table')
+    .option(MAX_SWEEP_FLAG, MAX_SWEEP_HELP, positiveInt('--max-sweep-points'))
     .option(
       '--resume',
       'reuse the finished jobs of an interrupted run into the same --out; run only the rest',
@@ -175,7 +189,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         ...(opts.seed === undefined ? {} : { seed: opts.seed }),
         ...(opts.replications === undefined ? {} : { replications: opts.replications }),
       };
-      const scenarios = load(files, overrides);
+      const scenarios = load(files, overrides, opts.maxSweepPoints);
       const names = scenarios.map((s) => s.name);
       const dup = names.find((n, i) => names.indexOf(n) !== i);
       if (dup !== undefined) {
@@ -331,8 +345,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .description('check scenario files without running them')
     .argument('<files...>', 'scenario files')
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((files: string[], opts: { set: string[] }) => {
-      const scenarios = load(files, { set: opts.set });
+    .option(MAX_SWEEP_FLAG, MAX_SWEEP_HELP, positiveInt('--max-sweep-points'))
+    .action((files: string[], opts: { set: string[]; maxSweepPoints?: number }) => {
+      const scenarios = load(files, { set: opts.set }, opts.maxSweepPoints);
       for (const [file, s] of files.map((f, i) => [f, scenarios[i] as ResolvedScenario] as const)) {
         const jobs = planJobs([s])[0]?.jobs.length ?? 0;
         io.out(`${file}: ok (${s.name}: ${s.variants.length} variant(s), ${jobs} job(s))\n`);

@@ -319,3 +319,21 @@ describe('bin/lbsim.js', () => {
     }, 30_000);
   }
 });
+
+describe('validate --max-sweep-points', () => {
+  it('refuses a sweep over the limit (exit 2) and accepts it when raised', async () => {
+    const dir = tmp();
+    const f = writeScenario(
+      dir,
+      'sweep.yaml',
+      'workload: {arrivals: {process: poisson, rate: 1}}\nsweep: {workload.arrivals.rate: [1, 2, 3], deployment.replicas: [1, 2, 3]}\n',
+    );
+    const low = await lbsim('validate', '--max-sweep-points', '4', f);
+    expect(low.code).toBe(2);
+    expect(low.err).toContain(
+      `${f}: sweep: expected at most 4 sweep variants (the limit; --max-sweep-points raises it), got 9 (3 x 3)`,
+    );
+    const ok = await lbsim('validate', '--max-sweep-points', '9', f);
+    expect(ok.code).toBe(0);
+  });
+});
