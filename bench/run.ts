@@ -21,6 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { batch } from './batch.js';
 import { cluster } from './cluster.js';
+import { fuzz } from './fuzz.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
 import { rng } from './rng.js';
@@ -32,6 +33,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   rng,
   cluster,
   batch,
+  fuzz,
   // one line per benchmark (this comment keeps the formatter from joining the lines)
 ];
 

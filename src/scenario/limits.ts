@@ -11,16 +11,20 @@ import type { RawProblem } from './schema/issues.js';
 export const LIMITS = {
   /** Largest scenario or values file read, in bytes. */
   fileBytes: 10 * 1024 * 1024,
+  /** Largest scenario file parsed as YAML or JSON, in bytes (values files may reach fileBytes). */
+  scenarioBytes: 1024 * 1024,
   /** Deepest nesting of mappings and lists. */
   depth: 64,
   /** Keys of one mapping (a scenario's largest has a few dozen). */
   mappingKeys: 1_000,
-  /** YAML alias expansions (the yaml library's maxAliasCount; a legitimate file uses a few). */
+  /** YAML aliases (`*name`) in a file: resolving each costs a walk of its anchor. */
+  aliasRefs: 5_000,
+  /** YAML alias expansions (the yaml library's maxAliasCount), against exponential blow-up. */
   aliases: 10_000,
   /** Keys and list items in the whole file. */
   keys: 100_000,
   /** Variants of a sweep (product of the value counts); `--max-sweep-points` raises it. */
-  sweepPoints: 100_000,
+  sweepPoints: 10_000,
   /** Largest list index in a key path (`churn[9999]`). */
   pathIndex: 9_999,
   /** Characters of a scenario name (it names folders: `.<name>.staging-<pid>` fits 255 bytes). */
@@ -225,4 +229,10 @@ export function flowDepth(text: string): number {
     } else if ((c === ']' || c === '}') && depth > 0) depth--;
   }
   return max;
+}
+
+/** Number of YAML alias references (`*name`) in `text`, outside quotes and comments (approximate). */
+export function aliasRefs(text: string): number {
+  const m = text.match(/(?:^|[\s,[{:-])\*[^\s,\]}]+/g);
+  return m === null ? 0 : m.length;
 }

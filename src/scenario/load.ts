@@ -10,6 +10,7 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import { registryCatalog } from './balancer-catalog.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
 import {
+  aliasRefs,
   checkTree,
   duplicateKeys,
   flowDepth,
@@ -72,6 +73,18 @@ function parseText(text: string, display: string, json: boolean): RawDocument {
         ? { file: display, path: '', message }
         : { file: display, path: '', message, line },
     );
+  if (text.length > LIMITS.scenarioBytes) {
+    whole(
+      `expected a scenario file of at most ${LIMITS.scenarioBytes / 1024 / 1024} MB (the limit), got ${(text.length / 1024 / 1024).toFixed(1)} MB`,
+    );
+    return { raw: undefined, problems, lineOf: () => undefined };
+  }
+  if (!json && aliasRefs(text) > LIMITS.aliasRefs) {
+    whole(
+      `expected at most ${LIMITS.aliasRefs} aliases (\`*name\`, the limit), got ${aliasRefs(text)}`,
+    );
+    return { raw: undefined, problems, lineOf: () => undefined };
+  }
   if (flowDepth(text) > LIMITS.depth) {
     whole(
       `expected mappings and lists nested at most ${LIMITS.depth} deep (the limit), got ${flowDepth(text)} levels of brackets`,

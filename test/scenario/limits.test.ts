@@ -106,7 +106,7 @@ describe('the loader never crashes or hangs (issue reproducers)', () => {
     const values = `[${Array.from({ length: 100 }, (_, i) => i + 1).join(', ')}]`;
     const big = `${BASE}sweep:\n  workload.arrivals.rate: ${values}\n  deployment.replicas: ${values}\n  replications: ${values}\n`;
     expect(problems(big)).toMatch(
-      /f\.yaml: sweep: expected at most 100000 sweep variants \(the limit; --max-sweep-points raises it\), got 1000000 \(100 x 100 x 100\)/,
+      /f\.yaml: sweep: expected at most 10000 sweep variants \(the limit; --max-sweep-points raises it\), got 1000000 \(100 x 100 x 100\)/,
     );
     expect(problems(`${BASE}sweep:\n  churn[99999999].mtbf: [1, 2]\n`)).toMatch(
       /expected list indices of at most 9999 \(the limit\), got `99999999`/,
