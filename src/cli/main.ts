@@ -1,7 +1,8 @@
 /**
  * The `lbsim` command line (commander). Argument parsing and printing only: the work is in
- * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed, 2 bad
- * input or usage.
+ * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed (or
+ * writing its outputs), 2 bad input or usage (or an output folder locked by another run),
+ * 130/143 interrupted (docs/OUTPUTS.md).
  */
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';

@@ -215,6 +215,7 @@ export async function runBatch(
       throw new Error(`LiveProgress has ${live.slots} slots for ${jobCount} jobs`);
     }
     let reused = 0;
+    const reusedIds = new Set<number>();
     const partKeys = new Map<number, string>();
     plans.forEach((plan, s) => {
       const partDir = partDirs[s] as string;
@@ -233,6 +234,7 @@ export async function runBatch(
         const done = options.resume === true ? finishedResult(partDir, partKey, job.id) : undefined;
         if (done !== undefined) {
           reused++;
+          reusedIds.add(job.id);
           options.onJobDone?.(job, done);
           promises.push(Promise.resolve(done));
           continue;
@@ -287,7 +289,7 @@ export async function runBatch(
         assemble(plan, partDirs[s] as string, staging, byId, partKeys);
         const meta = runMetadata({
           scenario: plan.scenario,
-          jobs: plan.jobs.map((j) => jobRecord(j, byId.get(j.id))),
+          jobs: plan.jobs.map((j) => jobRecord(j, byId.get(j.id), reusedIds.has(j.id))),
           jobIds: plan.jobIds,
           startedAt: new Date(started).toISOString(),
           wallSeconds,
@@ -365,7 +367,11 @@ function assemble(
   }
 }
 
-function jobRecord(job: JobSpec, result: WorkerResult | undefined): Record<string, unknown> {
+function jobRecord(
+  job: JobSpec,
+  result: WorkerResult | undefined,
+  resumed = false,
+): Record<string, unknown> {
   const base = {
     id: job.id,
     variant: job.variant,
@@ -382,6 +388,8 @@ function jobRecord(job: JobSpec, result: WorkerResult | undefined): Record<strin
       wall_s: result.wallSeconds,
       cpu_s: result.cpuSeconds,
       summary: result.summary,
+      // Taken from an interrupted run's parts (--resume): its timing is that run's.
+      ...(resumed ? { resumed: true } : {}),
     };
   }
   return {
