@@ -310,6 +310,7 @@ export async function runBatch(
     });
     keepParts = false;
     committed = true;
+    notes.push(...degenerate(plans, byId));
     const failed = results.filter((r) => r.state === 'errored').length;
     const jobs = plans.flatMap((p) => p.jobs);
     return { jobs, results, failed, dirs: written, wallSeconds, notes, reused };
@@ -323,6 +324,23 @@ export async function runBatch(
     for (const l of locks) l.release();
     if (!committed) removeEmptyFolders(created, dirs.map(path.dirname));
   }
+}
+
+/** Warnings about valid but degenerate results: jobs that simulated no request at all. */
+function degenerate(plans: readonly ScenarioJobs[], byId: Map<number, WorkerResult>): string[] {
+  const out: string[] = [];
+  for (const plan of plans) {
+    const empty = plan.jobs.filter((j) => {
+      const r = byId.get(j.id);
+      return r?.state === 'completed' && r.summary.requests === 0;
+    });
+    if (empty.length === 0) continue;
+    const labels = [...new Set(empty.map((j) => j.variantLabel))].slice(0, 3).join(', ');
+    out.push(
+      `warning: ${plan.scenario.name}: ${empty.length} of ${plan.jobs.length} job(s) simulated 0 requests after warmup (variant ${labels}): its latencies and error rates are empty; check duration, warmup, the arrival rate and latencies far above the duration`,
+    );
+  }
+  return out;
 }
 
 /** Removes each of `dirs` and its parents up to and including one of `roots`, while empty. */

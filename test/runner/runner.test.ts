@@ -434,4 +434,14 @@ describe('output set and resume (in-process)', () => {
     }
     expect(fs.existsSync(path.join(out, '.toy.parts'))).toBe(false);
   });
+
+  it('warns when a job simulated 0 requests', async () => {
+    const r = await runBatch([toyScenario({ rate: 1e-9, replications: 1 })], {
+      outDir: tempDir(),
+      executor: inProcess(),
+    });
+    expect(r.notes.join('\n')).toMatch(
+      /warning: toy: 2 of 2 job\(s\) simulated 0 requests after warmup \(variant default\)/,
+    );
+  });
 });
