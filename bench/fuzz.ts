@@ -199,7 +199,7 @@ export function mutate(r: Rand, seeds: readonly { text: string; raw: unknown }[]
         '[0]',
         'deployment.replicas',
       ]);
-      const count = pick(r, [0, 1, 3, 200]);
+      const count = pick(r, [0, 1, 3, 50]);
       const values = Array.from({ length: count }, (_, i) => pick(r, [i + 1, `${i}s`, -i, 'x']));
       raw.sweep = r() < 0.2 ? { [key]: values, 'churn[0].mtbf': [1] } : { [key]: values };
       if (r() < 0.2) {

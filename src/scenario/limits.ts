@@ -31,6 +31,8 @@ export const LIMITS = {
   nameChars: 200,
   /** Characters of a description (run.json repeats it in every variant). */
   descriptionChars: 10_000,
+  /** Windows per run (duration / output.window): timeseries.csv rows per job. */
+  windows: 1_000_000,
   /** Problems reported per file (the rest are counted). */
   problems: MAX_PROBLEMS,
   /** Characters of one message (longer ones end in an ellipsis). */

@@ -151,6 +151,26 @@ export function crossCheck(s: ParsedScenario): {
       ['output', 'window'],
       `expected a duration <= duration (${dur}), got \`${formatDuration(s.output.window)}\``,
     );
+  } else if (s.duration / s.output.window > LIMITS.windows) {
+    add(
+      ['output', 'window'],
+      `expected at most ${LIMITS.windows} windows per run (the limit: duration / output.window rows per job in timeseries.csv), got ${Math.ceil(s.duration / s.output.window)} (window \`${formatDuration(s.output.window)}\`)`,
+    );
+  }
+  // The node IPAM carves the pod CIDR into one /nodeCidrMaskSize range per node
+  // (kube-controller-manager --node-cidr-mask-size; src/cluster/cluster.ts checks the same).
+  const prefix = Number(s.cluster.podCidr.split('/')[1]);
+  const mask = s.cluster.nodeCidrMaskSize;
+  if (mask < prefix) {
+    add(
+      ['cluster', 'nodeCidrMaskSize'],
+      `expected >= the prefix of cluster.podCidr (${s.cluster.podCidr}: /${prefix}), got ${mask}`,
+    );
+  } else if (nodes > 2 ** (mask - prefix)) {
+    add(
+      ['cluster', 'nodes'],
+      `expected at most ${2 ** (mask - prefix)} nodes: cluster.podCidr ${s.cluster.podCidr} holds that many /${mask} node ranges (cluster.nodeCidrMaskSize), got ${nodes}`,
+    );
   }
   const placement = s.workload.clients.placement;
   if (placement !== 'even' && placement.weights.length !== nodes) {
