@@ -82,6 +82,8 @@ function readPid(file: string): number | undefined {
   }
 }
 
+let lockAttempts = 0;
+
 /** A held lock of an output folder. */
 export interface OutputLock {
   readonly target: string;
@@ -99,7 +101,7 @@ export interface OutputLock {
  */
 export function lockOutput(target: string, notes: string[]): OutputLock {
   const lockPath = siblingPath(target, 'lock');
-  const mine = `${lockPath}.${process.pid}-${Date.now()}`;
+  const mine = `${lockPath}.${process.pid}-${lockAttempts++}`;
   fs.writeFileSync(mine, `${process.pid}\n`);
   try {
     for (let attempt = 0; ; attempt++) {
