@@ -25,6 +25,8 @@ import { batch } from './batch.js';
 import { cluster } from './cluster.js';
 import { e2e, memory } from './e2e.js';
 import { runGate, updateBaseline } from './gate.js';
+
+import { fuzz } from './fuzz.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
 import { rng } from './rng.js';
@@ -38,6 +40,8 @@ const BENCHMARKS: readonly Benchmark[] = [
   batch,
   e2e,
   memory,
+
+  fuzz,
   // one line per benchmark (this comment keeps the formatter from joining the lines)
 ];
 

@@ -1,7 +1,8 @@
 /**
  * The `lbsim` command line (commander). Argument parsing and printing only: the work is in
- * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed, 2 bad
- * input or usage, 3 a threshold failed (`--fail-if`, `thresholds:`), 130/143 interrupted.
+ * src/runner, src/scenario and src/output. Exit codes: 0 success, 1 a simulation failed (or
+ * writing its outputs), 2 bad input or usage (or an output folder locked by another run), 3 a
+ * threshold failed (`--fail-if`, `thresholds:`), 130/143 interrupted (docs/OUTPUTS.md).
  */
 import * as path from 'node:path';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
@@ -24,11 +25,12 @@ import {
   render,
   summaryTable,
 } from '../output/report-formats.js';
+import { OutputLockedError } from '../output/output-set.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, lostWorkWarnings, readCsv, summarizeDir } from '../output/summarize.js';
 import { checkThresholds, formatThresholdChecks, parseThresholds } from '../output/thresholds.js';
 import { writeReport } from '../report/index.js';
-import { BatchInterruptedError, runBatch } from '../runner/batch.js';
+import { BatchInterruptedError, OutputWriteError, runBatch } from '../runner/batch.js';
 import { parseShard, planJobs, resolveAutoShard } from '../runner/jobs.js';
 import { LiveProgress } from '../runner/live-progress.js';
 import { mergeShards } from '../runner/merge.js';
@@ -43,6 +45,7 @@ import {
 } from '../scenario/load.js';
 import { writeScenarioYaml } from '../scenario/manifests/init.js';
 import { offeredLoadReport } from '../scenario/offered-load.js';
+import { LIMITS } from '../scenario/limits.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
 import { createProgress, type Output } from './progress.js';
 
@@ -118,6 +121,22 @@ interface RunOpts {
   shards?: number;
   model?: string;
   failIf: string[];
+  resume?: boolean;
+  maxSweepPoints?: number;
+}
+
+const MAX_SWEEP_FLAG = '--max-sweep-points <n>';
+const MAX_SWEEP_HELP = `most sweep variants a file may expand to (default ${LIMITS.sweepPoints})`;
+
+/** `s` quoted for a POSIX shell when it needs it. */
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The command that finishes an interrupted run: this one with `--resume`. */
+export function resumeCommand(args: readonly string[]): string {
+  const rest = args.includes('--resume') ? args : [...args, '--resume'];
+  return ['lbsim', ...rest].map(shellQuote).join(' ');
 }
 
 /**
@@ -179,8 +198,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     files: string[],
     overrides: ScenarioOverrides,
     manifests: string[] = [],
+    maxSweepPoints?: number,
   ): ResolvedScenario[] => {
-    const v = validateScenarioFiles(files, overrides, manifests.length > 0 ? { manifests } : {});
+    const v = validateScenarioFiles(files, overrides, {
+      ...(manifests.length > 0 ? { manifests } : {}),
+      ...(maxSweepPoints === undefined ? {} : { maxSweepPoints }),
+    });
     warn(v.warnings);
     if (!v.ok) fail(v.problems);
     const keys = files.length === 0 ? [MANIFESTS_DISPLAY] : files;
@@ -228,6 +251,11 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     )
     .option('--shards <n>', 'number of shards of --shard auto', positiveInt('--shards'))
     .option('-q, --quiet', 'no progress and no comparison table')
+    .option(MAX_SWEEP_FLAG, MAX_SWEEP_HELP, positiveInt('--max-sweep-points'))
+    .option(
+      '--resume',
+      'reuse the finished jobs of an interrupted run into the same --out; run only the rest',
+    )
     .addOption(new Option('--model <url>', 'module exporting simulateJob (testing)').hideHelp())
     .action(async (files: string[], opts: RunOpts) => {
       let shard: { index: number; count: number } | undefined;
@@ -252,7 +280,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         ...(opts.balancers === undefined ? {} : { balancers: opts.balancers }),
       };
       needInput(files, opts.filename);
-      const scenarios = load(files, overrides, opts.filename);
+      const scenarios = load(files, overrides, opts.filename, opts.maxSweepPoints);
       let failIf: Threshold[];
       const ownThresholds = new Map<string, Threshold[]>();
       try {
@@ -331,7 +359,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         }
         interruptedBy = sig;
         progress.stop();
-        io.err(`\nlbsim: ${sig}: stopping the workers and removing temporary files\n`);
+        io.err(`\nlbsim: ${sig}: stopping the workers; finished jobs are kept\n`);
         abort.abort();
       };
       process.on('SIGINT', onSignal);
@@ -351,6 +379,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           signal: abort.signal,
           stop: () => pool.close(),
           live,
+          resume: opts.resume === true,
           ...(shard === undefined ? {} : { shard }),
           ...(opts.model === undefined ? {} : { model: opts.model }),
         });
@@ -358,8 +387,24 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         // run before the handlers go, or Node would drop it.
         await pendingSignals();
       } catch (err) {
+        if (err instanceof OutputLockedError) {
+          io.err(`lbsim: ${err.message}\n`);
+          setExit(EXIT_USAGE);
+          return;
+        }
+        if (err instanceof OutputWriteError) {
+          io.err(`lbsim: ${err.message}\n`);
+          io.err(
+            `finished jobs are kept; once fixed, finish with:\n  ${resumeCommand(process.argv.slice(2))}\n`,
+          );
+          setExit(EXIT_SIMULATION_FAILED);
+          return;
+        }
         if (!(err instanceof BatchInterruptedError) || interruptedBy === undefined) throw err;
-        io.err('lbsim: interrupted: no output written\n');
+        io.err(
+          `lbsim: interrupted: no results replaced; ${err.kept} finished job(s) kept in ${err.partDirs.map(displayPath).join(', ')}\n`,
+        );
+        io.err(`to finish, run:\n  ${resumeCommand(process.argv.slice(2))}\n`);
         setExit(EXIT_SIGNAL[interruptedBy]);
         signalled = interruptedBy;
         return;
@@ -377,6 +422,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         signalled = interruptedBy;
         return;
       }
+      for (const note of result.notes) io.err(`lbsim: ${note}\n`);
       const groups = (await Promise.all(result.dirs.map((d) => summarizeDir(d)))).flat();
       if (!quiet && groups.length > 0) io.out(`\n${formatSummaryTable(groups)}\n${CI_NOTE}\n`);
       for (const w of lostWorkWarnings(groups)) io.err(`warning: ${w}\n`);
@@ -391,8 +437,10 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           setExit(EXIT_THRESHOLD);
         }
       }
-      io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
-      if (!quiet) {
+      if (result.dirs.length > 0) {
+        io.out(`\nCSVs written to ${result.dirs.map(displayPath).join(', ')}\n`);
+      }
+      if (!quiet && result.dirs.length > 0) {
         const out = displayPath(path.resolve(opts.out));
         io.out(
           `charts: lbsim report ${out} (writes ${path.join(out, 'report.html')}); notebooks/run.sh ${out} (PNGs in ${path.join(out, 'figures')})\n`,
@@ -417,9 +465,10 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       [],
     )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
-    .action((files: string[], opts: { set: string[]; filename: string[] }) => {
+    .option(MAX_SWEEP_FLAG, MAX_SWEEP_HELP, positiveInt('--max-sweep-points'))
+    .action((files: string[], opts: { set: string[]; filename: string[]; maxSweepPoints?: number }) => {
       needInput(files, opts.filename);
-      const scenarios = load(files, { set: opts.set }, opts.filename);
+      const scenarios = load(files, { set: opts.set }, opts.filename, opts.maxSweepPoints);
       const shown = files.length === 0 ? [opts.filename.join(' ')] : files;
       for (const [file, s] of shown.map((f, i) => [f, scenarios[i] as ResolvedScenario] as const)) {
         const jobs = planJobs([s])[0]?.jobs.length ?? 0;
@@ -588,6 +637,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           );
           setExit(EXIT_SIMULATION_FAILED);
         }
+      }
+      for (const note of merged.notes) io.err(`lbsim: ${note}\n`);
+      for (const [name, jobs] of Object.entries(merged.failed)) {
+        if (jobs.length === 0) continue;
+        const shown = jobs
+          .slice(0, 10)
+          .map(
+            (j) => `id ${j.id} (variant ${j.variant}, ${j.balancer}, replication ${j.replication})`,
+          );
+        io.err(
+          `${name}: ${jobs.length} job(s) failed in their shard, their rows are absent: ${shown.join(', ')}${jobs.length > 10 ? ', ...' : ''}\n`,
+        );
+        setExit(EXIT_SIMULATION_FAILED);
       }
       io.out(`merged into ${merged.dirs.map(displayPath).join(', ')}\n`);
     });

@@ -8,11 +8,17 @@ import { formatDuration, type IntOrPercent, parseDuration, parseIntOrPercent } f
  * units. Error messages follow the `expected ..., got ...` form the CLI prints.
  */
 
+/** Keeps NaN and ±Infinity visible (JSON would print them as null). */
+function nonFinite(_key: string, v: unknown): unknown {
+  return typeof v === 'number' && !Number.isFinite(v) ? String(v) : v;
+}
+
 function show(v: unknown): string {
   if (typeof v === 'string') return `\`${v}\``;
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return `\`${String(v)}\``;
   try {
-    return `\`${JSON.stringify(v)}\``;
+    return `\`${JSON.stringify(v, nonFinite)}\``;
   } catch {
     return String(v);
   }

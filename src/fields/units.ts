@@ -28,7 +28,11 @@ export function parseDuration(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const s = value.trim();
   if (s === '') return undefined;
-  if (/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(s)) return Number(s);
+  // Finite only: `1e400` or a 400-digit number overflows to Infinity, which is not a duration.
+  if (/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(s)) {
+    const n = Number(s);
+    return Number.isFinite(n) ? n : undefined;
+  }
   let sign = 1;
   let i = 0;
   if (s[0] === '-' || s[0] === '+') {
@@ -45,7 +49,7 @@ export function parseDuration(value: unknown): number | undefined {
     i = TERM.lastIndex;
     terms++;
   }
-  return terms > 0 ? sign * total : undefined;
+  return terms > 0 && Number.isFinite(total) ? sign * total : undefined;
 }
 
 /** Formats seconds compactly for messages and labels (`0.25` -> `250ms`). */

@@ -37,7 +37,9 @@ export class PartSink implements RowSink {
     }
     let w = this.writers.get(table);
     if (w === undefined) {
-      w = new SyncTextWriter(path.join(this.task.partDir, partFileName(this.task.job.id, table)));
+      w = new SyncTextWriter(
+        path.join(this.task.partDir, partFileName(this.task.partKey ?? this.task.job.id, table)),
+      );
       this.writers.set(table, w);
     }
     const key = table === 'summary' ? this.summaryKeyText : this.keyText;

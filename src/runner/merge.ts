@@ -5,11 +5,19 @@ import { TABLES, type TableName } from '../output/columns.js';
 import { warmupOf, writeDisruptions } from '../output/disruptions.js';
 import { SyncTextWriter, writeFileAtomic } from '../output/files.js';
 import { csvLine } from '../output/format.js';
+import {
+  beginStaging,
+  commitStaging,
+  discardStaging,
+  lockOutput,
+  recoverOutput,
+  targetProblem,
+} from '../output/output-set.js';
 import { runMetadata } from '../output/run-info.js';
 import { partFileName } from './protocol.js';
 
 /** A job as run.json records it. */
-interface JobRecord {
+export interface JobRecord {
   readonly id: number;
   readonly variant: number;
   readonly balancer: string;
@@ -29,12 +37,17 @@ export interface MergeResult {
   readonly dirs: string[];
   /** Job ids of the full job list that no shard ran (empty when the shards cover it all). */
   readonly missing: Record<string, number[]>;
+  /** Jobs that failed in their shard, per scenario (their rows are absent). */
+  readonly failed: Record<string, JobRecord[]>;
+  /** What the merge repaired in the output folder (see output/output-set.ts). */
+  readonly notes: string[];
 }
 
 /**
  * Joins the outputs of `lbsim run --shard i/n` runs (each a folder of scenario sub-folders) into
  * `outDir`: rows are re-ordered by job id, so the merged CSVs are byte-identical to an unsharded
- * run of the same jobs. Throws when shards disagree on a scenario or overlap.
+ * run of the same jobs. Throws when shards disagree on a scenario or overlap. Each scenario's
+ * folder is replaced as a set, under its lock, as a run's is (output/output-set.ts).
  */
 export async function mergeShards(inputs: readonly string[], outDir: string): Promise<MergeResult> {
   const byScenario = new Map<string, string[]>();
@@ -53,6 +66,8 @@ export async function mergeShards(inputs: readonly string[], outDir: string): Pr
   }
   const dirs: string[] = [];
   const missing: Record<string, number[]> = {};
+  const failed: Record<string, JobRecord[]> = {};
+  const notes: string[] = [];
   for (const [name, shardDirs] of byScenario) {
     const runs = shardDirs.map(readRun);
     const first = runs[0] as RunJson;
@@ -70,54 +85,86 @@ export async function mergeShards(inputs: readonly string[], outDir: string): Pr
     });
     const ids = [...jobs.keys()].sort((a, b) => a - b);
     const dir = path.resolve(outDir, name);
-    fs.mkdirSync(dir, { recursive: true });
-    const partDir = fs.mkdtempSync(path.join(dir, '.merge-'));
+    const problem = targetProblem(dir);
+    if (problem !== undefined) throw new Error(problem);
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const lock = lockOutput(dir, notes);
     try {
-      const headers = new Map<TableName, string[]>();
-      for (const table of Object.keys(TABLES) as TableName[]) {
-        for (const shard of shardDirs) {
-          headers.set(
-            table,
-            await splitByJob(path.join(shard, `${table}.csv`), table, jobs, partDir),
-          );
-        }
-      }
-      for (const table of Object.keys(TABLES) as TableName[]) {
-        const out = new SyncTextWriter(path.join(dir, `${table}.csv`));
-        out.write(csvLine(headers.get(table) ?? [...TABLES[table]]));
-        for (const id of ids) {
-          const part = path.join(partDir, partFileName(id, table));
-          if (fs.existsSync(part)) out.appendFile(part);
-        }
-        out.commit();
+      notes.push(...recoverOutput(dir));
+      const staging = beginStaging(dir);
+      try {
+        await writeMerged(staging, shardDirs, jobs, ids, first, runs, inputs);
+        commitStaging(staging, dir);
+      } catch (err) {
+        discardStaging(staging);
+        throw err;
       }
       // Derived from timeseries.csv and events.csv: rebuilt, not concatenated.
       await writeDisruptions(dir, warmupOf(first.scenario));
     } finally {
-      fs.rmSync(partDir, { recursive: true, force: true });
+      lock.release();
     }
-    const allJobs = ids.map((id) => jobs.get(id) as JobRecord);
     const range = first.job_ids ?? { first: ids[0] ?? 0, count: ids.length };
-    const meta = runMetadata({
-      scenario: first.scenario,
-      jobs: allJobs,
-      startedAt: new Date().toISOString(),
-      wallSeconds: runs.reduce((s, r) => s + r.wall_s, 0),
-      command: ['lbsim', 'merge', ...inputs],
-      jobIds: range,
-    });
-    writeFileAtomic(
-      path.join(dir, 'run.json'),
-      `${JSON.stringify({ ...meta, merged_from: shardDirs }, null, 2)}\n`,
-    );
     const absent: number[] = [];
     for (let id = range.first; id < range.first + range.count; id++) {
       if (!jobs.has(id)) absent.push(id);
     }
     missing[name] = absent;
+    failed[name] = ids
+      .map((id) => jobs.get(id) as JobRecord)
+      .filter((j) => j.state !== 'completed');
     dirs.push(dir);
   }
-  return { dirs, missing };
+  return { dirs, missing, failed, notes };
+}
+
+/** Writes the merged CSVs and run.json of one scenario into `dir` (a staging folder). */
+async function writeMerged(
+  dir: string,
+  shardDirs: readonly string[],
+  jobs: Map<number, JobRecord>,
+  ids: readonly number[],
+  first: RunJson,
+  runs: readonly RunJson[],
+  inputs: readonly string[],
+): Promise<void> {
+  const partDir = fs.mkdtempSync(path.join(dir, '.merge-'));
+  try {
+    const headers = new Map<TableName, string[]>();
+    for (const table of Object.keys(TABLES) as TableName[]) {
+      for (const shard of shardDirs) {
+        headers.set(
+          table,
+          await splitByJob(path.join(shard, `${table}.csv`), table, jobs, partDir),
+        );
+      }
+    }
+    for (const table of Object.keys(TABLES) as TableName[]) {
+      const out = new SyncTextWriter(path.join(dir, `${table}.csv`));
+      out.write(csvLine(headers.get(table) ?? [...TABLES[table]]));
+      for (const id of ids) {
+        const part = path.join(partDir, partFileName(id, table));
+        if (fs.existsSync(part)) out.appendFile(part);
+      }
+      out.commit();
+    }
+  } finally {
+    fs.rmSync(partDir, { recursive: true, force: true });
+  }
+  const allJobs = ids.map((id) => jobs.get(id) as JobRecord);
+  const range = first.job_ids ?? { first: ids[0] ?? 0, count: ids.length };
+  const meta = runMetadata({
+    scenario: first.scenario,
+    jobs: allJobs,
+    startedAt: new Date().toISOString(),
+    wallSeconds: runs.reduce((s, r) => s + r.wall_s, 0),
+    command: ['lbsim', 'merge', ...inputs],
+    jobIds: range,
+  });
+  writeFileAtomic(
+    path.join(dir, 'run.json'),
+    `${JSON.stringify({ ...meta, merged_from: shardDirs }, null, 2)}\n`,
+  );
 }
 
 function readRun(dir: string): RunJson {

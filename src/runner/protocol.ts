@@ -80,6 +80,11 @@ export interface WorkerTask {
   readonly job: JobSpec;
   /** Absolute directory for this batch's part files. */
   readonly partDir: string;
+  /**
+   * Names the job's part files in partDir: the hash of the resolved job (runner/parts.ts), so
+   * an interrupted run's finished jobs are found again by `--resume`. Absent: the padded job id.
+   */
+  readonly partKey?: string;
   /** Formatted job-key values for every table: [scenario, variant, balancer, replication]. */
   readonly key: readonly (string | number)[];
   /** Job key of summary.csv: the sweep values inserted after `variant`. */
@@ -116,7 +121,8 @@ export type WorkerResult =
       readonly wallSeconds: number;
     };
 
-/** Path of a job's part file for `table` inside the batch's part directory. */
-export function partFileName(jobId: number, table: TableName): string {
-  return `${String(jobId).padStart(7, '0')}.${table}.csv`;
+/** Name of a job's part file for `table` inside the batch's part directory. */
+export function partFileName(jobId: number | string, table: TableName): string {
+  const key = typeof jobId === 'number' ? String(jobId).padStart(7, '0') : jobId;
+  return `${key}.${table}.csv`;
 }

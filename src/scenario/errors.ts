@@ -19,18 +19,38 @@ export interface FormatOptions {
   readonly lines?: boolean;
 }
 
-/** Formats one problem as `FILE: path: message`. */
+/** Characters of one message or path printed (longer ones end in an ellipsis). */
+export const MESSAGE_CHARS = 500;
+/** Problems kept per ScenarioError; the rest are counted in a last one. */
+export const MAX_PROBLEMS = 100;
+
+function cap(text: string): string {
+  return text.length <= MESSAGE_CHARS ? text : `${text.slice(0, MESSAGE_CHARS - 1)}…`;
+}
+
+/** Formats one problem as `FILE: path: message` (path and message capped at MESSAGE_CHARS). */
 export function formatProblem(p: ScenarioProblem, options: FormatOptions = {}): string {
-  const where = p.path === '' ? '' : `${p.path}: `;
+  const where = p.path === '' ? '' : `${cap(p.path)}: `;
   const line = (options.lines ?? true) && p.line !== undefined ? ` (line ${p.line})` : '';
-  return `${p.file}: ${where}${p.message}${line}`;
+  return `${cap(p.file)}: ${where}${cap(p.message)}${line}`;
 }
 
 /** Thrown by loadScenarioFile when a file is invalid; carries every problem found. */
 export class ScenarioError extends Error {
   readonly problems: readonly ScenarioProblem[];
 
-  constructor(problems: readonly ScenarioProblem[]) {
+  constructor(all: readonly ScenarioProblem[]) {
+    const problems =
+      all.length <= MAX_PROBLEMS
+        ? all
+        : [
+            ...all.slice(0, MAX_PROBLEMS),
+            {
+              file: all[0]?.file ?? '<inline>',
+              path: '',
+              message: `${all.length - MAX_PROBLEMS} more problem(s) not shown (the first ${MAX_PROBLEMS} are)`,
+            },
+          ];
     super(problems.map((p) => formatProblem(p)).join('\n'));
     this.name = 'ScenarioError';
     this.problems = problems;

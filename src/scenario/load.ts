@@ -12,6 +12,15 @@ import { replaceBalancers } from './balancer-override.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
 import { type ManifestScenario, Provenance, resolveManifests } from './manifests/index.js';
 import { attributeProblems, mergeUnder } from './manifests/merge.js';
+import {
+  aliasRefs,
+  checkTree,
+  duplicateKeys,
+  flowDepth,
+  LIMITS,
+  readTextFile,
+  resolveNumberTags,
+} from './limits.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
 import {
   type BalancerCatalog,
@@ -41,6 +50,8 @@ import {
 export interface LoadOptions {
   /** Balancer names and option schemas. @default the data plane's registry */
   readonly catalog?: BalancerCatalog;
+  /** Most sweep variants accepted. @default LIMITS.sweepPoints */
+  readonly maxSweepPoints?: number;
   /** How the file is named in messages. @default the path as given */
   readonly displayName?: string;
 }
@@ -56,33 +67,93 @@ function isJsonFile(file: string): boolean {
   return path.extname(file).toLowerCase() === '.json';
 }
 
-/** Parses YAML (or JSON) text, keeping source positions for messages. */
+/** Parses YAML (or JSON) text, keeping source positions for messages. Never throws. */
 function parseText(text: string, display: string, json: boolean): RawDocument {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const problems: ScenarioProblem[] = [];
+  const whole = (message: string, line?: number) =>
+    problems.push(
+      line === undefined
+        ? { file: display, path: '', message }
+        : { file: display, path: '', message, line },
+    );
+  if (text.length > LIMITS.scenarioBytes) {
+    whole(
+      `expected a scenario file of at most ${LIMITS.scenarioBytes / 1024 / 1024} MB (the limit), got ${(text.length / 1024 / 1024).toFixed(1)} MB`,
+    );
+    return { raw: undefined, problems, lineOf: () => undefined };
+  }
+  if (!json && aliasRefs(text) > LIMITS.aliasRefs) {
+    whole(
+      `expected at most ${LIMITS.aliasRefs} aliases (\`*name\`, the limit), got ${aliasRefs(text)}`,
+    );
+    return { raw: undefined, problems, lineOf: () => undefined };
+  }
+  if (flowDepth(text) > LIMITS.depth) {
+    whole(
+      `expected mappings and lists nested at most ${LIMITS.depth} deep (the limit), got ${flowDepth(text)} levels of brackets`,
+    );
+    return { raw: undefined, problems, lineOf: () => undefined };
+  }
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    // uniqueKeys: false: the library's check is quadratic in a mapping's keys (50,000 keys hang
+    // it); duplicateKeys() below does it in linear time, for JSON as for YAML.
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  } catch (e) {
+    // The parser recurses: nesting thousands deep overflows its stack.
+    whole(
+      e instanceof RangeError
+        ? `expected mappings and lists nested at most ${LIMITS.depth} deep (the limit), got nesting too deep to parse`
+        : `expected valid ${json ? 'JSON' : 'YAML'}, got an error: ${e instanceof Error ? e.message : String(e)}`,
+    );
+    return { raw: undefined, problems, lineOf: () => undefined };
+  }
   let raw: unknown;
   if (json) {
     try {
       raw = JSON.parse(text);
     } catch (e) {
-      problems.push({
-        file: display,
-        path: '',
-        message: `expected valid JSON, got an error: ${e instanceof Error ? e.message : String(e)}`,
-      });
+      whole(`expected valid JSON, got an error: ${e instanceof Error ? e.message : String(e)}`);
     }
   } else {
     for (const err of doc.errors) {
       const line = err.linePos?.[0]?.line ?? lineCounter.linePos(err.pos[0]).line;
-      problems.push({
-        file: display,
-        path: '',
-        message: `expected valid YAML, got: ${err.message.split('\n')[0]}`,
+      whole(
+        /call stack/i.test(err.message)
+          ? `expected mappings and lists nested at most ${LIMITS.depth} deep (the limit), got nesting too deep to parse`
+          : `expected valid YAML, got: ${err.message.split('\n')[0]}`,
         line,
-      });
+      );
     }
-    if (problems.length === 0) raw = doc.toJS({ maxAliasCount: 1000 });
+    if (problems.length === 0) {
+      try {
+        resolveNumberTags(doc);
+        raw = doc.toJS({ maxAliasCount: LIMITS.aliases });
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        whole(
+          e instanceof RangeError
+            ? `expected mappings and lists nested at most ${LIMITS.depth} deep (the limit), got nesting too deep to read`
+            : /alias count/i.test(msg)
+              ? `expected at most ${LIMITS.aliases} alias expansions (the limit), got more: ${msg}`
+              : `expected valid YAML, got: ${msg}`,
+        );
+      }
+    }
+  }
+  // JSON.parse keeps the last of duplicate keys; YAML (a JSON superset) rejects them: both do.
+  if (problems.length === 0) {
+    for (const offset of duplicateKeys(doc)) {
+      whole(
+        'expected unique keys in each mapping, got a duplicate key',
+        lineCounter.linePos(offset).line,
+      );
+    }
+  }
+  if (problems.length === 0) {
+    for (const p of checkTree(raw))
+      problems.push({ file: display, path: formatPath(p.path), message: p.message });
   }
   const lineAt = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line;
@@ -111,24 +182,22 @@ function parseText(text: string, display: string, json: boolean): RawDocument {
 }
 
 function readDocument(file: string, display: string): RawDocument {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
+  const r = readTextFile(file);
+  if ('problem' in r) {
     return {
       raw: undefined,
-      problems: [
-        {
-          file: display,
-          path: '',
-          message: `expected a readable scenario file, got ${code ?? String(e)}`,
-        },
-      ],
+      problems: [{ file: display, path: '', message: r.problem }],
       lineOf: () => undefined,
     };
   }
-  return parseText(text, display, isJsonFile(file));
+  return parseText(r.text, display, isJsonFile(file));
+}
+
+/** Reads a file a scenario names (values files), within the loader's limits; throws why not. */
+function readReferencedFile(file: string): string {
+  const r = readTextFile(file);
+  if ('problem' in r) throw new Error(r.problem);
+  return r.text;
 }
 
 /** Default scenario name from a file name: base name without extension, made safe. */
@@ -280,6 +349,9 @@ export function resolveScenario(
     problem([], `--set: ${e instanceof Error ? e.message : String(e)}`, null);
     throw new ScenarioError(problems);
   }
+  // The file was checked as it was parsed; --set values (and content given directly) here.
+  for (const p of checkTree(content)) problem(p.path, p.message);
+  if (problems.length > 0) throw new ScenarioError(problems);
   if (ov.seed !== undefined) setAtPath(content, ['seed'], ov.seed);
   if (ov.replications !== undefined) setAtPath(content, ['replications'], ov.replications);
   if (ov.balancers !== undefined) {
@@ -314,6 +386,21 @@ export function resolveScenario(
           );
           p = undefined;
         }
+        if (p !== undefined && p.length === 1 && p[0] === 'seed') {
+          problem(
+            ['sweep', key],
+            'expected a key other than `seed`: replications exist for that (each gets its own seed from `seed`, the same for every balancer); set `replications` instead',
+          );
+          p = undefined;
+        }
+        const canonical = p === undefined ? undefined : pathToString(p);
+        if (canonical !== undefined && sweepKeys.has(canonical)) {
+          problem(
+            ['sweep', key],
+            `expected each key once, got \`${key}\` and \`${sweepKeys.get(canonical)}\`, two spellings of \`${canonical}\``,
+          );
+          p = undefined;
+        }
         if (!Array.isArray(values) || values.length === 0) {
           problem(
             ['sweep', key],
@@ -326,12 +413,20 @@ export function resolveScenario(
       }
     }
   }
+  const points = sweep.reduce((n, [, , values]) => n * values.length, 1);
+  const maxPoints = options.maxSweepPoints ?? LIMITS.sweepPoints;
+  if (points > maxPoints) {
+    problem(
+      ['sweep'],
+      `expected at most ${maxPoints} sweep variants (the limit; --max-sweep-points raises it), got ${points > 1e15 ? points.toExponential(2) : points} (${sweep.map(([, , v]) => v.length).join(' x ')})`,
+    );
+  }
   if (problems.length > 0) throw new ScenarioError(problems);
 
   const file = options.file === undefined ? undefined : path.resolve(options.file);
   const ctx: SchemaContext = {
     baseDir: file === undefined ? process.cwd() : path.dirname(file),
-    readFile: options.readFile ?? ((f) => fs.readFileSync(f, 'utf8')),
+    readFile: options.readFile ?? readReferencedFile,
   };
   let rawVariants: ReturnType<typeof expandSweep>;
   try {
@@ -361,6 +456,11 @@ export function resolveScenario(
     }
   }
   for (const { p, count, firstLabel } of seen.values()) {
+    // Finding a line walks the file: past the problems shown, stop (ScenarioError counts them).
+    if (problems.length > LIMITS.problems) {
+      problems.push({ file: display, path: formatPath(p.path), message: p.message });
+      continue;
+    }
     const swept = sweep.find(([, sp]) => startsWith(p.path, sp));
     const fromSet = setPaths.some((sp) => startsWith(p.path, sp));
     let message = p.message;
@@ -551,8 +651,15 @@ export function validateScenarioFiles(
       scenarios.set(f ?? MANIFESTS_DISPLAY, loaded.scenario);
       for (const w of loaded.warnings) warnings.add(w);
     } catch (e) {
+      // Anything else is a loader bug; still a line naming the file, and the other files go on.
       if (e instanceof ScenarioError) problems.push(...e.problems);
-      else throw e;
+      else {
+        problems.push({
+          file: f,
+          path: '',
+          message: `could not be read (an lbsim bug, please report it): ${e instanceof RangeError ? 'too deeply nested' : e instanceof Error ? e.message : String(e)}`,
+        });
+      }
     }
   }
   return { ok: problems.length === 0, problems, scenarios, warnings: [...warnings] };

@@ -5,6 +5,7 @@
  * Paths: `workload.arrivals.rate`, `churn[0].mtbf` (also `churn.0.mtbf`).
  */
 import { parse as parseYaml } from 'yaml';
+import { forbiddenKeyProblem, LIMITS } from './limits.js';
 import { isMapping } from './schema/common.js';
 
 export type PathSegment = string | number;
@@ -26,10 +27,18 @@ export function parsePath(text: string): PathSegment[] {
     if (m === null || (m[1] !== undefined && !expectKey)) {
       throw new Error(`expected a key path such as \`workload.arrivals.rate\`, got \`${text}\``);
     }
-    if (m[2] !== undefined) out.push(Number(m[2]));
-    else {
-      const k = m[1] as string;
-      out.push(/^\d+$/.test(k) ? Number(k) : k);
+    const k = (m[2] ?? m[1]) as string;
+    if (/^\d+$/.test(k)) {
+      if (k.length > 4 || Number(k) > LIMITS.pathIndex) {
+        throw new Error(
+          `expected list indices of at most ${LIMITS.pathIndex} (the limit), got \`${k}\` in \`${text}\``,
+        );
+      }
+      out.push(Number(k));
+    } else {
+      const bad = forbiddenKeyProblem(k);
+      if (bad !== undefined) throw new Error(`${bad} in \`${text}\``);
+      out.push(k);
     }
     i = re.lastIndex;
     expectKey = false;

@@ -22,6 +22,22 @@ function writeScenario(dir: string, name: string, text: string): string {
   return f;
 }
 
+/** A scenario whose `fail` balancer always fails (toy model): 2 of its 4 jobs fail. */
+function failingScenario(dir: string): string {
+  return writeScenario(
+    dir,
+    'failing.yaml',
+    [
+      'name: failing',
+      'duration: 5s',
+      'replications: 2',
+      'workload: {arrivals: {process: poisson, rate: 100}}',
+      'balancers: [iptables, {name: ipvs-rr, label: fail}]',
+      '',
+    ].join('\n'),
+  );
+}
+
 describe('usage errors exit 2', () => {
   it.each([
     [['run']],
@@ -135,18 +151,7 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
 
   it('exits 1 when a job fails and still completes the others', async () => {
     const dir = tmp();
-    const f = writeScenario(
-      dir,
-      'failing.yaml',
-      [
-        'name: failing',
-        'duration: 5s',
-        'replications: 2',
-        'workload: {arrivals: {process: poisson, rate: 100}}',
-        'balancers: [iptables, {name: ipvs-rr, label: fail}]',
-        '',
-      ].join('\n'),
-    );
+    const f = failingScenario(dir);
     const out = path.join(dir, 'out');
     const r = await lbsim('run', f, '--out', out, '--jobs', '2', '--model', TOY, '--quiet');
     expect(r.code).toBe(1);
@@ -159,6 +164,26 @@ describe('run (toy model on worker threads; needs `npm run build`)', () => {
       .trim()
       .split('\n');
     expect(summary.slice(1).map((l) => l.split(',')[2])).toEqual(['iptables', 'iptables']);
+  });
+
+  it('merge exits 1 and names the jobs when a shard holds failed jobs', async () => {
+    const dir = tmp();
+    const f = failingScenario(dir);
+    for (const shard of ['0/2', '1/2']) {
+      const out = path.join(dir, `shard-${shard[0]}`);
+      const r = await lbsim('run', f, '--out', out, '--shard', shard, '--model', TOY, '--quiet');
+      expect(r.code).toBe(1);
+    }
+    const m = await lbsim(
+      'merge',
+      path.join(dir, 'merged'),
+      ...['0', '1'].map((i) => path.join(dir, `shard-${i}`)),
+    );
+    expect(m.code).toBe(1);
+    expect(m.err).toMatch(
+      /failing: 2 job\(s\) failed in their shard, their rows are absent: id 2 \(variant 0, fail, replication 0\), id 3 \(variant 0, fail, replication 1\)/,
+    );
+    expect(fs.readdirSync(path.join(dir, 'merged'))).toEqual(['failing']);
   });
 });
 
@@ -237,7 +262,7 @@ describe('bin/lbsim.js', () => {
     ['SIGINT', 130],
     ['SIGTERM', 143],
   ] as const) {
-    it(`on ${signal} stops the workers, removes every temporary file, then dies of it (status ${code})`, async () => {
+    it(`on ${signal} stops the workers, removes unfinished jobs' files, then dies of it (status ${code})`, async () => {
       const parent = tmp();
       fs.mkdirSync(path.join(parent, 'example'));
       fs.writeFileSync(path.join(parent, 'example', 'summary.csv'), 'an earlier run\n');
@@ -266,7 +291,7 @@ describe('bin/lbsim.js', () => {
       );
       // The batch has started once its part folder exists.
       const deadline = Date.now() + 20_000;
-      while (!fs.readdirSync(path.join(parent, 'example')).some((f) => f.startsWith('.parts-'))) {
+      while (!fs.existsSync(path.join(parent, '.example.parts'))) {
         if (Date.now() > deadline) throw new Error('the batch did not start');
         await new Promise((r) => setTimeout(r, 20));
       }
@@ -274,9 +299,12 @@ describe('bin/lbsim.js', () => {
       // Clean-up done, it dies of the same signal (status 128 + n in a shell), as shells expect.
       expect(await exited).toEqual([null, signal]);
       expect(err).toMatch(new RegExp(`${signal}: stopping the workers`));
-      expect(err).toMatch(/interrupted: no output written/);
+      expect(err).toMatch(/interrupted: no results replaced; 0 finished job\(s\) kept/);
+      expect(err).toMatch(/to finish, run:\n {2}lbsim run .* --resume\n/);
       expect(err).not.toMatch(/FAILED/);
-      // Nothing of the interrupted run; the earlier run's file untouched.
+      // Nothing of the interrupted run (no job had finished: no parts, no lock); the earlier
+      // run's file untouched.
+      expect(fs.readdirSync(parent)).toEqual(['example']);
       expect(fs.readdirSync(path.join(parent, 'example'))).toEqual(['summary.csv']);
       expect(fs.readFileSync(path.join(parent, 'example', 'summary.csv'), 'utf8')).toBe(
         'an earlier run\n',
@@ -352,5 +380,23 @@ describe('manifests: run -f, init -f, explain (needs `npm run build`)', () => {
     const bad = await lbsim('explain', 'kubeProxy.minSyncPerod');
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/did you mean `kubeProxy\.minSyncPeriod`/);
+  });
+});
+
+describe('validate --max-sweep-points', () => {
+  it('refuses a sweep over the limit (exit 2) and accepts it when raised', async () => {
+    const dir = tmp();
+    const f = writeScenario(
+      dir,
+      'sweep.yaml',
+      'workload: {arrivals: {process: poisson, rate: 1}}\nsweep: {workload.arrivals.rate: [1, 2, 3], deployment.replicas: [1, 2, 3]}\n',
+    );
+    const low = await lbsim('validate', '--max-sweep-points', '4', f);
+    expect(low.code).toBe(2);
+    expect(low.err).toContain(
+      `${f}: sweep: expected at most 4 sweep variants (the limit; --max-sweep-points raises it), got 9 (3 x 3)`,
+    );
+    const ok = await lbsim('validate', '--max-sweep-points', '9', f);
+    expect(ok.code).toBe(0);
   });
 });

@@ -170,7 +170,7 @@ describe('runBatch in-process', () => {
 });
 
 describe('runBatch interrupted', () => {
-  it('stops the executor, then removes part folders and the folders it created', async () => {
+  it('stops the executor, then removes unfinished parts and the folders it created', async () => {
     const out = path.join(tempDir(), 'new', 'deeper');
     const abort = new AbortController();
     const order: string[] = [];
@@ -194,7 +194,8 @@ describe('runBatch interrupted', () => {
     expect(submitted).toBe(4);
     abort.abort();
     await expect(batch).rejects.toBeInstanceOf(BatchInterruptedError);
-    expect(order).toEqual(['stop: 4 file(s)']);
+    // 4 jobs' files and the folder's lock.
+    expect(order).toEqual(['stop: 5 file(s)']);
     // `new` did not exist before the batch: removed with everything below it.
     expect(fs.existsSync(path.dirname(out))).toBe(false);
   });
@@ -208,7 +209,7 @@ describe('runBatch interrupted', () => {
         outDir: out,
         executor: inProcess(),
       }),
-    ).rejects.toThrow(/EEXIST/);
+    ).rejects.toThrow(/second exists and is not a folder/);
     // first/ and its part folder were made by the batch: gone. The file stays.
     expect(fs.readdirSync(out)).toEqual(['second']);
   });
@@ -360,5 +361,103 @@ describe('shards and merge', () => {
         fs.readFileSync(path.join(whole, 'toy', `${table}.csv`), 'utf8'),
       );
     }
+  });
+});
+
+describe('output set and resume (in-process)', () => {
+  it('a rerun whose every job fails leaves the previous results untouched', async () => {
+    const out = tempDir();
+    await runBatch([toyScenario({ balancers: ['iptables'], replications: 1 })], {
+      outDir: out,
+      executor: inProcess(),
+    });
+    const before = listFiles(out).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')]);
+    const r = await runBatch([toyScenario({ balancers: ['fail'], replications: 2 })], {
+      outDir: out,
+      executor: inProcess(),
+    });
+    expect(r.failed).toBe(2);
+    expect(r.dirs).toEqual([]);
+    expect(r.notes.join('\n')).toMatch(/every job failed: nothing written, the previous results/);
+    expect(listFiles(out).map((f) => [f, fs.readFileSync(path.join(out, f), 'utf8')])).toEqual(
+      before,
+    );
+  });
+
+  it('a second batch into a folder being written is refused', async () => {
+    const out = tempDir();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = runBatch([toyScenario()], {
+      outDir: out,
+      executor: async (task) => {
+        await gate;
+        return executeJob(task, simulateJob);
+      },
+    });
+    await expect(runBatch([toyScenario()], { outDir: out, executor: inProcess() })).rejects.toThrow(
+      /toy is being written by another lbsim run \(pid \d+\)/,
+    );
+    release();
+    expect((await first).failed).toBe(0);
+    expect(listFiles(out).filter((f) => f.startsWith('.'))).toEqual([]);
+  });
+
+  it('resume reuses finished jobs, reruns the others and a job whose inputs changed', async () => {
+    const out = tempDir();
+    const whole = tempDir();
+    await runBatch([toyScenario()], { outDir: whole, executor: inProcess() });
+    // Interrupt after two of the four jobs finished.
+    const abort = new AbortController();
+    let n = 0;
+    const interrupted = runBatch([toyScenario()], {
+      outDir: out,
+      signal: abort.signal,
+      executor: (task) => {
+        if (n++ < 2) return Promise.resolve(executeJob(task, simulateJob));
+        setImmediate(() => abort.abort());
+        return new Promise(() => {});
+      },
+    });
+    await expect(interrupted).rejects.toMatchObject({ kept: 2 });
+    expect(fs.existsSync(path.join(out, 'toy'))).toBe(false);
+    // A changed input (the rate) changes every job's key: nothing reused.
+    const ran: number[] = [];
+    const counting: JobExecutor = (task) => {
+      ran.push(task.job.id);
+      return inProcess()(task);
+    };
+    const changed = tempDir();
+    fs.cpSync(out, changed, { recursive: true });
+    const c = await runBatch([toyScenario({ rate: 150 })], {
+      outDir: changed,
+      executor: counting,
+      resume: true,
+    });
+    expect(c.reused).toBe(0);
+    expect(ran).toEqual([0, 1, 2, 3]);
+    // Unchanged: the two finished jobs are reused, the bytes are those of the whole run.
+    ran.length = 0;
+    const r = await runBatch([toyScenario()], { outDir: out, executor: counting, resume: true });
+    expect(r.reused).toBe(2);
+    expect(ran).toEqual([2, 3]);
+    for (const table of Object.keys(TABLES)) {
+      expect(fs.readFileSync(path.join(out, 'toy', `${table}.csv`), 'utf8')).toBe(
+        fs.readFileSync(path.join(whole, 'toy', `${table}.csv`), 'utf8'),
+      );
+    }
+    expect(fs.existsSync(path.join(out, '.toy.parts'))).toBe(false);
+  });
+
+  it('warns when a job simulated 0 requests', async () => {
+    const r = await runBatch([toyScenario({ rate: 1e-9, replications: 1 })], {
+      outDir: tempDir(),
+      executor: inProcess(),
+    });
+    expect(r.notes.join('\n')).toMatch(
+      /warning: toy: 2 of 2 job\(s\) simulated 0 requests after warmup \(variant default\)/,
+    );
   });
 });

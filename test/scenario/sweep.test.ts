@@ -128,7 +128,7 @@ describe('sweep', () => {
     let err: ScenarioError | undefined;
     try {
       loadScenarioText(
-        'workload: {arrivals: {process: poisson, rate: 1}}\nsweep:\n  workload.arrivals.rate: [10, -5]\n  seed: [1, 2]\n',
+        'workload: {arrivals: {process: poisson, rate: 1}}\nsweep:\n  workload.arrivals.rate: [10, -5]\n  replications: [1, 2]\n',
         {
           file: 's.yaml',
         },
@@ -137,7 +137,7 @@ describe('sweep', () => {
       err = e as ScenarioError;
     }
     expect(err?.format()).toBe(
-      's.yaml: workload.arrivals.rate: expected a number > 0, got `-5` (in sweep variant workload.arrivals.rate=-5,seed=1) (line 3)',
+      's.yaml: workload.arrivals.rate: expected a number > 0, got `-5` (in sweep variant workload.arrivals.rate=-5,replications=1) (line 3)',
     );
   });
 

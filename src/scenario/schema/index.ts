@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { duration, integer, listNames, suggestion } from '../../fields/fields.js';
 import { parseThreshold } from '../../fields/thresholds.js';
 import { formatDuration } from '../../fields/units.js';
+import { LIMITS } from '../limits.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
@@ -97,8 +98,18 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
         error: (iss) =>
           `expected a name of letters, digits, \`.\`, \`_\` or \`-\` (it names the output folder), got \`${String(iss.input)}\``,
       })
+      .max(LIMITS.nameChars, {
+        error: (iss) =>
+          `expected a name of at most ${LIMITS.nameChars} characters (it names the output folder, and file names are limited to 255 bytes), got ${String(iss.input).length}`,
+      })
       .optional(),
-    description: z.string().default(DEFAULTS.description),
+    description: z
+      .string()
+      .max(LIMITS.descriptionChars, {
+        error: (iss) =>
+          `expected a description of at most ${LIMITS.descriptionChars} characters (the limit: run.json repeats it per variant), got ${String(iss.input).length}`,
+      })
+      .default(DEFAULTS.description),
     duration: duration({ positive: true }).default(DEFAULTS.duration),
     warmup: duration().default(DEFAULTS.warmup),
     seed: integer({ min: 0, max: 2 ** 32 - 1 }).default(DEFAULTS.seed),
@@ -162,6 +173,26 @@ export function crossCheck(s: ParsedScenario): {
     add(
       ['output', 'window'],
       `expected a duration <= duration (${dur}), got \`${formatDuration(s.output.window)}\``,
+    );
+  } else if (s.duration / s.output.window > LIMITS.windows) {
+    add(
+      ['output', 'window'],
+      `expected at most ${LIMITS.windows} windows per run (the limit: duration / output.window rows per job in timeseries.csv), got ${Math.ceil(s.duration / s.output.window)} (window \`${formatDuration(s.output.window)}\`)`,
+    );
+  }
+  // The node IPAM carves the pod CIDR into one /nodeCidrMaskSize range per node
+  // (kube-controller-manager --node-cidr-mask-size; src/cluster/cluster.ts checks the same).
+  const prefix = Number(s.cluster.podCidr.split('/')[1]);
+  const mask = s.cluster.nodeCidrMaskSize;
+  if (mask < prefix) {
+    add(
+      ['cluster', 'nodeCidrMaskSize'],
+      `expected >= the prefix of cluster.podCidr (${s.cluster.podCidr}: /${prefix}), got ${mask}`,
+    );
+  } else if (nodes > 2 ** (mask - prefix)) {
+    add(
+      ['cluster', 'nodes'],
+      `expected at most ${2 ** (mask - prefix)} nodes: cluster.podCidr ${s.cluster.podCidr} holds that many /${mask} node ranges (cluster.nodeCidrMaskSize), got ${nodes}`,
     );
   }
   const placement = s.workload.clients.placement;

@@ -44,7 +44,8 @@ export const clusterSchema = strict({
       error: (iss) => `expected a CIDR such as \`10.244.0.0/16\`, got \`${String(iss.input)}\``,
     })
     .default(DEFAULTS.cluster.podCidr),
-  nodeCidrMaskSize: integer({ min: 8, max: 30 }).default(DEFAULTS.cluster.nodeCidrMaskSize),
+  // The node IPAM's range (src/cluster/ip-allocator.ts): a /30 leaves no pod address.
+  nodeCidrMaskSize: integer({ min: 8, max: 29 }).default(DEFAULTS.cluster.nodeCidrMaskSize),
   ipReuse: oneOf(['sequential', 'random', 'lifo', 'never'] as const).default(
     DEFAULTS.cluster.ipReuse,
   ),
@@ -291,7 +292,8 @@ export function workloadSchema(ctx: SchemaContext) {
       request: seconds(T.request),
       unreachable: oneOf(['timeout', 'ehostunreach'] as const).default(T.unreachable),
       hostUnreachableAfter: duration({ positive: true }).default(T.hostUnreachableAfter),
-      synRetries: integer({ min: 0, max: 255 }).default(T.synRetries),
+      // The request path's range (validateRequestPathOptions in src/dataplane/path-options.ts).
+      synRetries: integer({ min: 0, max: 20 }).default(T.synRetries),
       deadPeerTimeout: duration({ positive: true }).default(T.deadPeerTimeout),
     }).prefault({}),
     retries: retriesSchema.prefault({}),
