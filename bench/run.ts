@@ -24,9 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { batch } from './batch.js';
 import { cluster } from './cluster.js';
 import { e2e, memory } from './e2e.js';
-import { runGate, updateBaseline } from './gate.js';
-
 import { fuzz } from './fuzz.js';
+import { runGate, updateBaseline } from './gate.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
 import { rng } from './rng.js';

@@ -16,6 +16,7 @@ import { didYouMean } from '../fields/fields.js';
 import type { Threshold } from '../fields/thresholds.js';
 import { disruptionLines } from '../output/disruptions.js';
 import { outputFolderProblem, writeFileAtomic } from '../output/files.js';
+import { OutputLockedError } from '../output/output-set.js';
 import { type PairedComparison, pairedComparisons } from '../output/paired.js';
 import {
   FORMATS,
@@ -25,7 +26,6 @@ import {
   render,
   summaryTable,
 } from '../output/report-formats.js';
-import { OutputLockedError } from '../output/output-set.js';
 import { lbsimVersion, packageRoot } from '../output/run-info.js';
 import { findSummaryFiles, lostWorkWarnings, readCsv, summarizeDir } from '../output/summarize.js';
 import { checkThresholds, formatThresholdChecks, parseThresholds } from '../output/thresholds.js';
@@ -37,6 +37,7 @@ import { mergeShards } from '../runner/merge.js';
 import { createWorkerPool, defaultJobs } from '../runner/pool.js';
 import { formatProblem, ScenarioError } from '../scenario/errors.js';
 import { explainKey, scenarioKeys } from '../scenario/explain.js';
+import { LIMITS } from '../scenario/limits.js';
 import {
   listShippedScenarios,
   loadScenarioInputs,
@@ -45,7 +46,6 @@ import {
 } from '../scenario/load.js';
 import { writeScenarioYaml } from '../scenario/manifests/init.js';
 import { offeredLoadReport } from '../scenario/offered-load.js';
-import { LIMITS } from '../scenario/limits.js';
 import type { ResolvedScenario, ScenarioOverrides } from '../scenario/types.js';
 import { createProgress, type Output } from './progress.js';
 
@@ -369,11 +369,9 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
         result = await runBatch(scenarios, {
           outDir: opts.out,
           executor: pool.run,
-          onJobDone: (job, r) => {
-            progress.jobDone(job, r);
-            const w = inFlightWarning(job, r);
-            if (w !== undefined) io.err(w);
-          },
+          // Requests still in flight at the end are reported once per (variant, balancer) after
+          // the run (lostWorkWarnings), not per job as well.
+          onJobDone: (job, r) => progress.jobDone(job, r),
           command: ['lbsim', ...process.argv.slice(2)],
           threads,
           signal: abort.signal,
@@ -466,15 +464,19 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     )
     .option('--set <path=value>', 'override a scenario key (repeatable)', collect, [])
     .option(MAX_SWEEP_FLAG, MAX_SWEEP_HELP, positiveInt('--max-sweep-points'))
-    .action((files: string[], opts: { set: string[]; filename: string[]; maxSweepPoints?: number }) => {
-      needInput(files, opts.filename);
-      const scenarios = load(files, { set: opts.set }, opts.filename, opts.maxSweepPoints);
-      const shown = files.length === 0 ? [opts.filename.join(' ')] : files;
-      for (const [file, s] of shown.map((f, i) => [f, scenarios[i] as ResolvedScenario] as const)) {
-        const jobs = planJobs([s])[0]?.jobs.length ?? 0;
-        io.out(`${file}: ok (${s.name}: ${s.variants.length} variant(s), ${jobs} job(s))\n`);
-      }
-    });
+    .action(
+      (files: string[], opts: { set: string[]; filename: string[]; maxSweepPoints?: number }) => {
+        needInput(files, opts.filename);
+        const scenarios = load(files, { set: opts.set }, opts.filename, opts.maxSweepPoints);
+        const shown = files.length === 0 ? [opts.filename.join(' ')] : files;
+        for (const [file, s] of shown.map(
+          (f, i) => [f, scenarios[i] as ResolvedScenario] as const,
+        )) {
+          const jobs = planJobs([s])[0]?.jobs.length ?? 0;
+          io.out(`${file}: ok (${s.name}: ${s.variants.length} variant(s), ${jobs} job(s))\n`);
+        }
+      },
+    );
 
   program
     .command('init')

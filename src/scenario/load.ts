@@ -10,8 +10,6 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument }
 import { registryCatalog } from './balancer-catalog.js';
 import { replaceBalancers } from './balancer-override.js';
 import { formatPath, ScenarioError, type ScenarioProblem } from './errors.js';
-import { type ManifestScenario, Provenance, resolveManifests } from './manifests/index.js';
-import { attributeProblems, mergeUnder } from './manifests/merge.js';
 import {
   aliasRefs,
   checkTree,
@@ -21,6 +19,8 @@ import {
   readTextFile,
   resolveNumberTags,
 } from './limits.js';
+import { type ManifestScenario, Provenance, resolveManifests } from './manifests/index.js';
+import { attributeProblems, mergeUnder } from './manifests/merge.js';
 import { isMapping, type SchemaContext } from './schema/common.js';
 import {
   type BalancerCatalog,
@@ -655,7 +655,7 @@ export function validateScenarioFiles(
       if (e instanceof ScenarioError) problems.push(...e.problems);
       else {
         problems.push({
-          file: f,
+          file: f ?? MANIFESTS_DISPLAY,
           path: '',
           message: `could not be read (an lbsim bug, please report it): ${e instanceof RangeError ? 'too deeply nested' : e instanceof Error ? e.message : String(e)}`,
         });

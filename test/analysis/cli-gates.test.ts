@@ -49,7 +49,9 @@ describe('overload is loud', () => {
     expect(ok.out).toMatch(
       /^offered load: calm: offered 200 rps, capacity 400 rps .*: rho 0\.50$/m,
     );
-    expect(ok.err).toBe('');
+    // At the cut-off a few requests are in service (in_flight_at_end): that is reported; no
+    // overload warning.
+    expect(ok.err.replace(/^warning: .* still in flight at the end .*\n/gm, '')).toBe('');
     const r = await run(scenario('hot', 800), '-q');
     expect(r.code).toBe(0);
     expect(r.err).toMatch(

@@ -68,7 +68,7 @@ function csvs(dir: string): Record<string, string> {
     if (f.endsWith('.csv')) out[f] = fs.readFileSync(path.join(dir, f), 'utf8');
   }
   expect(fs.existsSync(path.join(dir, 'run.json'))).toBe(true);
-  expect(Object.keys(out)).toHaveLength(6);
+  expect(Object.keys(out)).toHaveLength(7); // six tables + disruptions.csv (issue 14)
   return out;
 }
 

@@ -83,7 +83,9 @@ describe('lbsim run --shard auto', () => {
     const out = path.join(path.dirname(scenario), 'out');
     const args = ['run', scenario, '--shard', 'auto', '--model', TOY, '-q', '-j', '1'];
     const r = lbsim([...args, '--out', out], { JOB_COMPLETION_INDEX: '1', LBSIM_SHARDS: '3' });
-    expect(r.stderr).toBe('');
+    // A 3 s run ends with a few requests in flight and so short of the offered rate: lbsim says
+    // so (issue 14's lost-work warnings); nothing else goes to stderr.
+    expect(r.stderr.replace(/^warning: .*\n/gm, '')).toBe('');
     expect(r.status).toBe(0);
     const run = JSON.parse(fs.readFileSync(path.join(out, 'auto', 'run.json'), 'utf8'));
     expect(run.shard).toEqual({ index: 1, count: 3 });

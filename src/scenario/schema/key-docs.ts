@@ -204,4 +204,35 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
     "the balancers compared; default kube-proxy's default mode on Linux (`lbsim list balancers`); options by balancer (docs/MODEL.md, Balancers)",
   sweep:
     'key paths -> lists of values; the run covers the cartesian product (docs/SCENARIO-FORMAT.md, Sweeps)',
+  'deployment.pod.errors':
+    'application errors every pod answers (a fault or a rollout template may change them)',
+  'deployment.pod.errors.probability':
+    'share of requests that end with `status` after their service time',
+  'deployment.pod.errors.status':
+    'the HTTP status of those requests (a 5xx the client sees, that a proxy may retry)',
+  'churn[].template':
+    'rollout only: the new pod template (any key of `deployment.pod`), a bad release; pods.csv `version` counts revisions',
+  faults:
+    'per-pod and per-node faults; each entry draws its targets from its own keyed stream, so every balancer sees the same faults',
+  'faults[].type':
+    '`slow`, `errors`, `blackhole` (accepts, never answers), `refuse` (listener closed, pod still Ready) or `kube-proxy-restart`',
+  'faults[].pods':
+    'which pods: `count`, `fraction` (drawn from the pods alive at `at`), `ordinals` or `node`',
+  'faults[].pods.count': 'that many pods, drawn at random from the pods alive at `at`',
+  'faults[].pods.fraction': 'that share of the pods alive at `at`, drawn at random',
+  'faults[].pods.ordinals': "positions in the Deployment's initial pod list, 0-based",
+  'faults[].pods.node': 'every pod on that node (0-based)',
+  'faults[].at':
+    'when the fault starts; it stays with the pods it hit and ends when `for` ends or the pod dies',
+  'faults[].for': 'how long the fault lasts (default: to the end of the run)',
+  'faults[].serviceTime': "slow: the service-time distribution that replaces the pod's",
+  'faults[].factor': "slow: multiplies the pod's service time instead",
+  'faults[].probability': 'errors: share of requests that end with `status`',
+  'faults[].status': 'errors: the HTTP status those requests get',
+  'faults[].nodes': 'kube-proxy-restart: which nodes (`count`, `fraction` or `ordinals`)',
+  'faults[].nodes.count': 'that many nodes, drawn at random',
+  'faults[].nodes.fraction': 'that share of the nodes, drawn at random',
+  'faults[].nodes.ordinals': 'node indices, 0-based',
+  'faults[].flush':
+    'kube-proxy-restart: flush the rules at start as kube-proxy did before 1.14 (kubernetes#76109); default keeps them until the full sync',
 };
