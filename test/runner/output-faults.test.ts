@@ -185,7 +185,9 @@ describe('output set under faults (child processes; needs `npm run build`)', () 
   }, 120_000);
 
   it('a second run into a folder being written is refused with exit 2; one complete set stays', async () => {
-    const long = scenarioFile(work, '400s', 2);
+    // Long enough that the first run still holds the lock when the second process has started
+    // (400 s of the toy model finished first on an idle machine).
+    const long = scenarioFile(work, '4000s', 2);
     const out = path.join(work, 'concurrent');
     const longArgs = ['run', long, '--out', out, '-j', '1', '-q', '--model', TOY];
     const [, first] = start(longArgs);
