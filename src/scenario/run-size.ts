@@ -3,7 +3,7 @@
  * flight at the peak, memory per job and wall time. The loader refuses a variant whose job
  * would not fit (exit 2, with the figure and the limit: resourceProblems, called by the
  * schema's crossCheck), and `lbsim run` prints the estimate before a run that takes more than a
- * minute (runSizeReport). docs/SCENARIO-FORMAT.md "Limits" and "Run size" explain the figures.
+ * minute (runSizeLines; latencyWarnings for requests that cannot finish). docs/SCENARIO-FORMAT.md "Limits" and "Run size" explain the figures.
  *
  * Requests in flight follow Little's law, L = lambda x W (Kleinrock, Queueing Systems vol. 1,
  * 2.1): lambda the peak arrival rate, W the time a request is held. Below capacity W is the
@@ -246,6 +246,12 @@ function count(n: number): string {
   return n >= 1e9 ? n.toExponential(1).replace('+', '') : Math.ceil(n).toLocaleString('en-US');
 }
 
+/** `at least 10.4ms`, `at least 1.00e+308 s` (not hours), `more than 1.80e+308 s` (overflow). */
+function atLeast(s: number): string {
+  if (!Number.isFinite(s)) return `more than ${Number.MAX_VALUE.toPrecision(3)} s`;
+  return `at least ${s >= 1e6 ? `${s.toPrecision(3)} s` : formatDuration(s)}`;
+}
+
 /** Bytes for messages: `3.4 GB`, `120 MB`. */
 export function formatBytes(b: number): string {
   if (b >= 1e9) return `${(b / 1e9).toPrecision(3)} GB`;
@@ -292,51 +298,54 @@ export function resourceProblems(config: SizedConfig): RawProblem[] {
   return problems;
 }
 
-export interface RunSizeReport {
-  /** The estimate, one line per scenario; only when the run takes more than a minute. */
-  readonly lines: string[];
-  /** Variants whose requests cannot finish within the run. */
-  readonly warnings: string[];
+/**
+ * The size of a run of `jobs` (each job's variant configuration), for `lbsim run`: one line
+ * when the expected wall time on `threads` worker threads exceeds `minSeconds`, else none.
+ */
+export function runSizeLines(
+  jobs: readonly SizedConfig[],
+  threads: number,
+  minSeconds = 60,
+): string[] {
+  let cpu = 0;
+  let requests = 0;
+  let peakMemory = 0;
+  const memo = new Map<SizedConfig, JobSize>();
+  for (const config of jobs) {
+    let e = memo.get(config);
+    if (e === undefined) {
+      e = estimateJob(config);
+      memo.set(config, e);
+    }
+    cpu += e.cpuSeconds;
+    requests += e.requests;
+    peakMemory = Math.max(peakMemory, e.memoryBytes);
+  }
+  const used = Math.max(1, Math.min(threads, jobs.length));
+  const wall = cpu / used;
+  if (wall <= minSeconds) return [];
+  return [
+    `${count(jobs.length)} job(s), ${count(requests)} simulated requests: expected about ${formatWall(wall)} on ${used} worker thread(s) (${formatWall(cpu)} of CPU at ${count(RUN_SIZE.requestsPerSecond)} requests/s per job on a quiet machine), up to ${formatBytes(peakMemory)} per job`,
+  ];
 }
 
 /**
- * The size of a run of `scenarios` (each variant x balancers x replications), for `lbsim run`:
- * lines when the expected wall time on `threads` worker threads exceeds `minSeconds`, and a
- * warning per variant whose latency floor is above its measured interval.
+ * A warning per variant whose requests cannot finish within the run: the least time a request
+ * takes (round trips and the mean service time) is not less than the measured interval
+ * (duration - warmup). `rtt: 1e308` used to exit 0 with no request and no word.
  */
-export function runSizeReport(
-  scenarios: readonly ResolvedScenario[],
-  threads: number,
-  minSeconds = 60,
-): RunSizeReport {
-  const lines: string[] = [];
+export function latencyWarnings(scenarios: readonly ResolvedScenario[]): string[] {
   const warnings: string[] = [];
-  let cpu = 0;
-  let requests = 0;
-  let jobs = 0;
-  let peakMemory = 0;
   for (const s of scenarios) {
     for (const v of s.variants) {
-      const e = estimateJob(v.scenario);
-      const n = s.balancers.length * s.replications;
-      cpu += e.cpuSeconds * n;
-      requests += e.requests * n;
-      jobs += n;
-      peakMemory = Math.max(peakMemory, e.memoryBytes);
+      const floor = estimateJob(v.scenario).latencyFloor;
       const measured = v.scenario.duration - v.scenario.warmup;
-      if (e.latencyFloor >= measured) {
-        const who = s.variants.length > 1 ? `${s.name} ${v.label}` : s.name;
-        warnings.push(
-          `${who}: a request takes at least ${formatDuration(e.latencyFloor)} (round trips of network.rtt and the mean service time), not less than the measured interval of ${formatDuration(measured)} (duration - warmup): requests cannot finish within the run, so its latencies will be empty or few`,
-        );
-      }
+      if (floor < measured) continue;
+      const who = s.variants.length > 1 ? `${s.name} ${v.label}` : s.name;
+      warnings.push(
+        `${who}: a request takes ${atLeast(floor)} (round trips of network.rtt and the mean service time), not less than the measured interval of ${formatDuration(measured)} (duration - warmup): requests cannot finish within the run, so its latencies will be empty or few`,
+      );
     }
   }
-  const wall = cpu / Math.max(1, Math.min(threads, jobs));
-  if (wall > minSeconds) {
-    lines.push(
-      `${count(jobs)} job(s), ${count(requests)} simulated requests: expected about ${formatWall(wall)} on ${Math.min(threads, jobs)} worker thread(s) (${formatWall(cpu)} of CPU at ${count(RUN_SIZE.requestsPerSecond)} requests/s per job on a quiet machine), up to ${formatBytes(peakMemory)} per job`,
-    );
-  }
-  return { lines, warnings };
+  return warnings;
 }

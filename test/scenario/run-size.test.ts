@@ -4,7 +4,13 @@ import { buildModel } from '../../src/scenario/build.js';
 import { ScenarioError } from '../../src/scenario/errors.js';
 import { LIMITS } from '../../src/scenario/limits.js';
 import { loadScenarioText } from '../../src/scenario/load.js';
-import { estimateJob, formatWall, RUN_SIZE, runSizeReport } from '../../src/scenario/run-size.js';
+import {
+  estimateJob,
+  formatWall,
+  latencyWarnings,
+  RUN_SIZE,
+  runSizeLines,
+} from '../../src/scenario/run-size.js';
 import type { ScenarioConfig } from '../../src/scenario/types.js';
 
 const load = (text: string, set: string[] = []) =>
@@ -126,15 +132,15 @@ describe('jobs that cannot fit are refused before they run (issue 17 reproducers
   });
 });
 
-describe('runSizeReport', () => {
+describe('runSizeLines and latencyWarnings', () => {
   it('prints the estimate only for a run over a minute, with jobs, requests, time and memory', () => {
-    expect(runSizeReport([load('')], 2).lines).toEqual([]);
+    expect(runSizeLines([load('')], 2)).toEqual([]);
     const long = load(
       'duration: 2h\nworkload: {arrivals: {rate: 20000}}\ndeployment: {replicas: 400}\nreplications: 3\n',
     );
     const e = estimateJob(long);
     const wall = (3 * e.cpuSeconds) / 2;
-    expect(runSizeReport([long], 2).lines).toEqual([
+    expect(runSizeLines([long, long, long], 2)).toEqual([
       `3 job(s), 432,000,000 simulated requests: expected about ${formatWall(wall)} on 2 worker thread(s) (${formatWall(3 * e.cpuSeconds)} of CPU at 600,000 requests/s per job on a quiet machine), up to ${Math.round(e.memoryBytes / 1e6)} MB per job`,
     ]);
     expect(e.cpuSeconds).toBeCloseTo(
@@ -144,17 +150,16 @@ describe('runSizeReport', () => {
   });
 
   it('warns when requests cannot finish within the run (rtt: 1e308, a service time above the duration)', () => {
-    const r = runSizeReport([load('network: {rtt: 1e308}\n')], 1);
-    expect(r.warnings).toHaveLength(1);
-    expect(r.warnings[0]).toMatch(
-      /^x: a request takes at least .* not less than the measured interval of 1m \(duration - warmup\): requests cannot finish within the run/,
+    const r = latencyWarnings([load('network: {rtt: 1e308}\n')]);
+    expect(r).toHaveLength(1);
+    expect(r[0]).toMatch(
+      /^x: a request takes more than 1\.80e\+308 s \(round trips of network\.rtt and the mean service time\), not less than the measured interval of 1m \(duration - warmup\): requests cannot finish within the run/,
     );
     expect(
-      runSizeReport(
-        [load('deployment: {pod: {serviceTime: 2m}}\nduration: 100s\nwarmup: 10s\n')],
-        1,
-      ).warnings[0],
+      latencyWarnings([
+        load('deployment: {pod: {serviceTime: 2m}}\nduration: 100s\nwarmup: 10s\n'),
+      ])[0],
     ).toMatch(/^x: a request takes at least 120s .* measured interval of 90s/);
-    expect(runSizeReport([load('')], 1).warnings).toEqual([]);
+    expect(latencyWarnings([load('')])).toEqual([]);
   });
 });
