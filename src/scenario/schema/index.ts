@@ -8,6 +8,7 @@ import { duration, integer, listNames, suggestion } from '../../fields/fields.js
 import { parseThreshold } from '../../fields/thresholds.js';
 import { formatDuration } from '../../fields/units.js';
 import { LIMITS } from '../limits.js';
+import { resourceProblems } from '../run-size.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
@@ -110,7 +111,7 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
           `expected a description of at most ${LIMITS.descriptionChars} characters (the limit: run.json repeats it per variant), got ${String(iss.input).length}`,
       })
       .default(DEFAULTS.description),
-    duration: duration({ positive: true }).default(DEFAULTS.duration),
+    duration: duration({ positive: true, max: LIMITS.durationSeconds }).default(DEFAULTS.duration),
     warmup: duration().default(DEFAULTS.warmup),
     seed: integer({ min: 0, max: 2 ** 32 - 1 }).default(DEFAULTS.seed),
     replications: integer({ min: 1, max: 100000 }).default(DEFAULTS.replications),
@@ -308,5 +309,7 @@ export function crossCheck(s: ParsedScenario): {
   if (a.process === 'diurnal' && a.period === 0) {
     scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }
+  // Whether a job fits (requests in flight, memory, time): only for a scenario otherwise valid.
+  if (problems.length === 0) problems.push(...resourceProblems(scenario));
   return { problems, scenario };
 }

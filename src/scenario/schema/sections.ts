@@ -308,6 +308,8 @@ const NESTED_POD_KEYS = new Set(['errors', 'readinessProbe', 'restartBackoff']);
  * given replace the Deployment's (crossCheck merges them: see mergeTemplate).
  */
 function templateSchema(ctx: SchemaContext) {
+  // Built once, on first use: building a pod schema per template cost more than parsing it.
+  let pod: ReturnType<typeof podSchema> | undefined;
   return z.unknown().transform((v, c) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
       c.addIssue({
@@ -316,9 +318,10 @@ function templateSchema(ctx: SchemaContext) {
       });
       return z.NEVER;
     }
-    const pod = parseInto(podSchema(ctx), v, c);
-    if (pod === undefined) return z.NEVER;
-    return { given: v as Record<string, unknown>, pod: pod as ResolvedPod };
+    pod ??= podSchema(ctx);
+    const parsed = parseInto(pod, v, c);
+    if (parsed === undefined) return z.NEVER;
+    return { given: v as Record<string, unknown>, pod: parsed as ResolvedPod };
   });
 }
 
