@@ -15,9 +15,14 @@ export const SLOT_SPACE = 2 ** 24;
 export function tag(index: number, gen: number): number {
   return gen * SLOT_SPACE + index;
 }
-/** Record index of an event payload. */
+/**
+ * Record index of an event payload. Not `arg % SLOT_SPACE`: a payload above 2^31 is a double,
+ * and V8 computes a double remainder by calling out to C (fmod); dividing by a power of two,
+ * flooring, multiplying and subtracting are exact on these integers (< 2^53) and stay inline.
+ * Also right for a negative generation (an Int32 stamp after 2^31 bumps), where `%` is not.
+ */
 export function tagIndex(arg: number): number {
-  return arg % SLOT_SPACE;
+  return arg - Math.floor(arg / SLOT_SPACE) * SLOT_SPACE;
 }
 /** Generation stamp of an event payload. */
 export function tagGen(arg: number): number {

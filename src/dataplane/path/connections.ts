@@ -213,7 +213,7 @@ export class Connections {
     this.own(conn, owner);
     pool.conns[c] = (pool.conns[c] as number) + 1;
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
-    this.sim.schedule(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
+    this.sim.post(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
   }
 
   private own(conn: number, owner: number): void {
@@ -242,7 +242,7 @@ export class Connections {
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
     // A dropped SYN never gets EHOSTUNREACH: it waits for the connect timeout.
     k.synTry[conn] = 255;
-    this.sim.schedule(this.giveUp, this.kGiveUp, tag(conn, k.gen[conn] as number));
+    this.sim.post(this.giveUp, this.kGiveUp, tag(conn, k.gen[conn] as number));
   }
 
   /** The SYN (or a retransmission) reaches the endpoint IP: ground truth decides. */
@@ -265,7 +265,7 @@ export class Connections {
       const start = k.synStart[conn] as number;
       if (o.timeouts.unreachable === 'ehostunreach') {
         const at = start + Math.min(o.timeouts.connect, o.timeouts.hostUnreachableAfter);
-        this.sim.scheduleAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
+        this.sim.postAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
         return;
       }
       // SYN retransmissions at 1, 3, 7, ... s (conntrack keeps them on the same endpoint): if a
@@ -275,9 +275,9 @@ export class Connections {
       const giveUpAt = start + this.giveUp;
       const retx = start + (2 ** n - 1) + (k.delay[conn] as number);
       if (n <= o.timeouts.synRetries && retx < giveUpAt) {
-        this.sim.scheduleAt(retx, this.kSyn, arg);
+        this.sim.postAt(retx, this.kSyn, arg);
       } else {
-        this.sim.scheduleAt(Math.max(giveUpAt, this.sim.now), this.kGiveUp, arg);
+        this.sim.postAt(Math.max(giveUpAt, this.sim.now), this.kGiveUp, arg);
       }
       return;
     }
@@ -287,7 +287,7 @@ export class Connections {
         : ErrorCause.not_listening;
       // The RST passes the balancing node (IPVS: SYN_RECV -> CLOSE).
       (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
-      this.sim.schedule(k.delay[conn] as number, this.kRefused, arg);
+      this.sim.post(k.delay[conn] as number, this.kRefused, arg);
       return;
     }
     // Established. The client learns it one delay later (SYN-ACK): requests sent before then

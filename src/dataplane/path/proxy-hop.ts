@@ -206,12 +206,12 @@ export class NginxHop implements L7Hop {
     }
     t.stage[r] = Stage.atProxy;
     t.child[r] = -1;
-    this.sim.schedule(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
+    this.sim.post(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
   }
 
   upstreamResponded(x: number): void {
     const t = this.tries;
-    this.sim.schedule(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
   }
 
   upstreamFailed(x: number, kind: ErrorKind, cause: ErrorCause): void {
@@ -397,7 +397,7 @@ export class NginxHop implements L7Hop {
     t.delay[x] =
       pod === NO_POD ? this.net.halfCross : this.net.oneWay(this.no.node, this.truth.nodeOf(pod));
     t.connStart[x] = now;
-    this.sim.schedule(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
   }
 
   private onSyn(arg: number): void {
@@ -410,7 +410,7 @@ export class NginxHop implements L7Hop {
       t.errKind[x] = ErrorKind.connect_timeout;
       t.errCause[x] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
       const at = (t.connStart[x] as number) + this.upstreamGiveUp;
-      this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
+      this.sim.postAt(Math.max(at, this.sim.now), this.kConnFail, arg);
       return;
     }
     if (!this.truth.isListening(pod)) {
@@ -418,7 +418,7 @@ export class NginxHop implements L7Hop {
       t.errCause[x] = this.servers.isClosed(pod)
         ? ErrorCause.terminating_pod
         : ErrorCause.not_listening;
-      this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
+      this.sim.post(t.delay[x] as number, this.kConnFail, arg);
       return;
     }
     t.pod[x] = pod;

@@ -415,12 +415,12 @@ export class RequestPath
 
   /** ConnectionsHost: try `r` reaches its pod at `at`. */
   deliverToPodAt(r: number, at: number): void {
-    this.sim.scheduleAt(at, this.kReqAtPod, tag(r, this.tries.sgen[r] as number));
+    this.sim.postAt(at, this.kReqAtPod, tag(r, this.tries.sgen[r] as number));
   }
 
   /** HopHost: upstream try `x` reaches its pod `delay` seconds from now. */
   deliverToPod(x: number, delay: number): void {
-    this.sim.schedule(delay, this.kReqAtPod, tag(x, this.tries.sgen[x] as number));
+    this.sim.post(delay, this.kReqAtPod, tag(x, this.tries.sgen[x] as number));
   }
 
   /** HopHost: the hop answers client try `r`; the answer travels back to the client. */
@@ -430,7 +430,7 @@ export class RequestPath
     t.errCause[r] = cause;
     t.pod[r] = pod;
     t.stage[r] = Stage.responding;
-    this.sim.schedule(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
+    this.sim.post(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
   }
 
   /** ClientPoolHost. */
@@ -475,7 +475,7 @@ export class RequestPath
     t.status[r] = status;
     t.stage[r] = Stage.responding;
     if (t.parent[r] === -1) {
-      this.sim.schedule(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
+      this.sim.post(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
     } else (this.hop as L7Hop).upstreamResponded(r);
   }
 
@@ -547,7 +547,7 @@ export class RequestPath
       t.clientHeld[r2] = 1;
       t.stage[r2] = Stage.backoff;
       this.releaseClient(r);
-      this.sim.schedule(this.backoff(tryNo, req), this.kRetry, tag(r2, t.cgen[r2] as number));
+      this.sim.post(this.backoff(tryNo, req), this.kRetry, tag(r2, t.cgen[r2] as number));
       return;
     }
     this.ledger.fail(now, t.arrivedAt[r] as number, kind, cause);
@@ -582,7 +582,7 @@ export class RequestPath
     t.errKind[r] = kind;
     t.errCause[r] = cause;
     t.stage[r] = Stage.failing;
-    this.sim.schedule(delay, this.kFailing, tag(r, t.cgen[r] as number));
+    this.sim.post(delay, this.kFailing, tag(r, t.cgen[r] as number));
   }
 
   /** A request on a connection to a silently dead host: nothing comes back until tcp_retries2. */
@@ -590,7 +590,7 @@ export class RequestPath
     const t = this.tries;
     t.errKind[r] = ErrorKind.reset;
     t.errCause[r] = ErrorCause.node_failure;
-    this.sim.schedule(this.o.timeouts.deadPeerTimeout, this.kFailing, tag(r, t.cgen[r] as number));
+    this.sim.post(this.o.timeouts.deadPeerTimeout, this.kFailing, tag(r, t.cgen[r] as number));
   }
 
   private onFailing(arg: number): void {
