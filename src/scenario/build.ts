@@ -196,10 +196,16 @@ export function buildModel(
       initialState: config.cluster.initialState,
       awaitDrain: true,
       deployment: {
+        kind: config.deployment.kind,
         replicas: config.deployment.replicas,
         maxSurge: config.deployment.maxSurge,
         maxUnavailable: config.deployment.maxUnavailable,
         minReadySeconds: config.deployment.minReadySeconds,
+        podManagementPolicy: config.deployment.podManagementPolicy,
+        updateStrategy: {
+          type: config.deployment.updateStrategy.type,
+          ...config.deployment.updateStrategy.rollingUpdate,
+        },
       },
       pod: clusterPod(pod, 'deployment.pod'),
       templates: templates.slice(1).map((t, k) => clusterPod(t, templateWhere(k + 1))),

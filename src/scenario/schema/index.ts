@@ -8,6 +8,7 @@ import { duration, integer, listNames, suggestion } from '../../fields/fields.js
 import { parseThreshold } from '../../fields/thresholds.js';
 import { formatDuration } from '../../fields/units.js';
 import { LIMITS } from '../limits.js';
+import { initialPodCount } from '../offered-load.js';
 import { resourceProblems } from '../run-size.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
@@ -212,7 +213,14 @@ export function crossCheck(s: ParsedScenario): {
       );
     }
   });
+  const kind = s.deployment.kind;
   s.churn.forEach((c, i) => {
+    if (c.type === 'scale' && kind === 'DaemonSet') {
+      add(
+        ['churn', i, 'type'],
+        'expected no `scale` for a DaemonSet (deployment.kind: it runs one pod per schedulable node, cluster.nodes), got `scale`',
+      );
+    }
     if (c.type !== 'crash' && c.at > s.duration) {
       add(
         ['churn', i, 'at'],
@@ -241,11 +249,13 @@ export function crossCheck(s: ParsedScenario): {
     }
     const sel = f.type === 'kube-proxy-restart' ? f.nodes : f.pods;
     const key = f.type === 'kube-proxy-restart' ? 'nodes' : 'pods';
-    const limit = f.type === 'kube-proxy-restart' ? nodes : s.deployment.replicas;
+    const limit = f.type === 'kube-proxy-restart' ? nodes : initialPodCount(s);
     const what =
       f.type === 'kube-proxy-restart'
         ? `a node index < ${nodes} (cluster.nodes)`
-        : `an ordinal < ${limit} (deployment.replicas: positions in the initial pod list)`;
+        : kind === 'DaemonSet'
+          ? `an ordinal < ${limit} (a DaemonSet's initial pods: one per node, cluster.nodes)`
+          : `an ordinal < ${limit} (deployment.replicas: positions in the initial pod list)`;
     sel.ordinals?.forEach((o, j) => {
       if (o >= limit) add(['faults', i, key, 'ordinals', j], `expected ${what}, got \`${o}\``);
     });
