@@ -143,6 +143,8 @@ export const ErrorCause = {
   fault_slow: 11,
   /** A `blackhole` fault held the pod: it accepted the request and never answered. */
   fault_blackhole: 12,
+  /** A `refuse` fault closed the pod's listener (the application would otherwise accept). */
+  fault_refuse: 13,
 } as const;
 export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);

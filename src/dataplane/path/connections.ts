@@ -8,7 +8,7 @@ import type { PodServers } from '../pod-server.js';
 import { type ConnPool, ConnState, Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { type EndpointTable, ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
 import type { ClientPool } from './client-pool.js';
-import type { Network } from './network.js';
+import { type Network, refusalCause } from './network.js';
 
 /**
  * Where each node's programmed table lives: kube-proxy (src/dataplane/kube-proxy.ts), the one
@@ -282,9 +282,7 @@ export class Connections {
       return;
     }
     if (!this.truth.isListening(pod)) {
-      k.cause[conn] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
+      k.cause[conn] = refusalCause(this.truth, this.servers, pod);
       // The RST passes the balancing node (IPVS: SYN_RECV -> CLOSE).
       (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
       this.sim.schedule(k.delay[conn] as number, this.kRefused, arg);

@@ -1,5 +1,18 @@
-import type { NodeId } from '../../cluster/types.js';
+import type { GroundTruth, NodeId, PodId } from '../../cluster/types.js';
 import type { NetworkOptions } from '../path-options.js';
+import type { PodServers } from '../pod-server.js';
+import { ErrorCause } from '../types.js';
+
+/**
+ * Why a live pod that does not listen answered a SYN with RST (one rule for every connection:
+ * clients' and proxies' upstream ones): a `refuse` fault closed the listener of an application
+ * that would otherwise accept (`fault_refuse`), the application closed it after SIGTERM
+ * (`terminating_pod`), or it is not listening yet (starting or restarting: `not_listening`).
+ */
+export function refusalCause(truth: GroundTruth, servers: PodServers, pod: PodId): ErrorCause {
+  if (truth.isRefusing(pod)) return ErrorCause.fault_refuse;
+  return servers.isClosed(pod) ? ErrorCause.terminating_pod : ErrorCause.not_listening;
+}
 
 /**
  * The network as every part of the request path sees it: one-way delays between nodes (and to

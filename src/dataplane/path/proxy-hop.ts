@@ -14,7 +14,7 @@ import {
   type UpstreamResult,
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
-import type { Network } from './network.js';
+import { type Network, refusalCause } from './network.js';
 
 const HTTP_OK = 200;
 
@@ -415,9 +415,7 @@ export class NginxHop implements L7Hop {
     }
     if (!this.truth.isListening(pod)) {
       t.errKind[x] = ErrorKind.refused;
-      t.errCause[x] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
+      t.errCause[x] = refusalCause(this.truth, this.servers, pod);
       this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
       return;
     }
