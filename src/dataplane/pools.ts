@@ -170,6 +170,8 @@ export class TryPool extends SlotPool {
   upStart = new Float64Array(this.capacity);
   /** Nginx: time the current upstream connect started. */
   connStart = new Float64Array(this.capacity);
+  /** Nginx: SYNs sent for the current upstream connect (the first and its retransmissions). */
+  synSent = new Uint8Array(this.capacity);
   /** Nginx: configuration generation (reload count) the try's peer index belongs to. */
   cfg = new Int32Array(this.capacity);
 

@@ -423,6 +423,9 @@ export function buildModel(
   cluster.start();
   controller.bootstrap();
   kubeProxy.bootstrap();
+  // A steady start: the tables just programmed have been serving for long, so a balancer's
+  // position (IPVS rr/wrr) is anywhere in its cycle, not at the head on every node in lockstep.
+  if (config.cluster.initialState === 'steady') for (const b of balancers ?? []) b.settle?.();
 
   return {
     sim,

@@ -3,12 +3,12 @@ import type { EventKind, KeyedStream, Simulation } from '../../engine/index.js';
 import { DeadlineQueue } from '../deadline-queue.js';
 import { ProgrammedTable } from '../endpoint-table.js';
 import { ExternalLb } from '../external-lb.js';
-import { type RequestPathOptions, synGiveUp } from '../path-options.js';
+import type { RequestPathOptions } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { type ConnPool, ConnState, Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { type EndpointTable, ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
 import type { ClientPool } from './client-pool.js';
-import type { Network } from './network.js';
+import { type Network, refusalCause } from './network.js';
 
 /**
  * Where each node's programmed table lives: kube-proxy (src/dataplane/kube-proxy.ts), the one
@@ -110,7 +110,7 @@ export class Connections {
     const nc = parts.pool.count;
     this.established = new Float64Array(nc);
     this.dials = new Float64Array(nc);
-    this.giveUp = Math.min(o.timeouts.connect, synGiveUp(o.timeouts.synRetries));
+    this.giveUp = parts.network.silentGiveUp(o.timeouts.connect);
     this.kSyn = sim.register('conn:syn', (a) => this.onSyn(a));
     this.kRefused = sim.register('conn:refused', (a) => this.onConnFailed(a, false));
     this.kGiveUp = sim.register('conn:give-up', (a) => this.onConnFailed(a, true));
@@ -262,29 +262,23 @@ export class Connections {
       const cause = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
       k.cause[conn] = cause;
       pool.stall[c] = cause + 1;
+      // The network's rule for an unanswered SYN (retransmissions that a pod taking the IP
+      // meanwhile answers, or the give-up: silence or EHOSTUNREACH).
       const start = k.synStart[conn] as number;
-      if (o.timeouts.unreachable === 'ehostunreach') {
-        const at = start + Math.min(o.timeouts.connect, o.timeouts.hostUnreachableAfter);
-        this.sim.postAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
-        return;
-      }
-      // SYN retransmissions at 1, 3, 7, ... s (conntrack keeps them on the same endpoint): if a
-      // pod appears at the IP meanwhile (IP reuse) it answers the next one.
-      const n = (k.synTry[conn] as number) + 1;
-      k.synTry[conn] = n;
-      const giveUpAt = start + this.giveUp;
-      const retx = start + (2 ** n - 1) + (k.delay[conn] as number);
-      if (n <= o.timeouts.synRetries && retx < giveUpAt) {
+      const sent = (k.synTry[conn] as number) + 1;
+      k.synTry[conn] = sent;
+      const net = this.net;
+      const retx = net.nextSyn(start, k.delay[conn] as number, sent, o.timeouts.connect);
+      if (retx >= 0) {
         this.sim.postAt(retx, this.kSyn, arg);
       } else {
-        this.sim.postAt(Math.max(giveUpAt, this.sim.now), this.kGiveUp, arg);
+        const at = start + net.unansweredGiveUp(o.timeouts.connect);
+        this.sim.postAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
       }
       return;
     }
     if (!this.truth.isListening(pod)) {
-      k.cause[conn] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
+      k.cause[conn] = refusalCause(this.truth, this.servers, pod);
       // The RST passes the balancing node (IPVS: SYN_RECV -> CLOSE).
       (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
       this.sim.post(k.delay[conn] as number, this.kRefused, arg);
@@ -329,12 +323,9 @@ export class Connections {
     const c = k.client[conn] as number;
     const cause = k.cause[conn] as ErrorCause;
     let kind: ErrorKind = ErrorKind.refused;
-    if (gaveUp) {
-      kind =
-        this.o.timeouts.unreachable === 'ehostunreach' && k.synTry[conn] !== 255
-          ? ErrorKind.host_unreachable
-          : ErrorKind.connect_timeout;
-    }
+    // A dropped SYN (synTry 255) never gets EHOSTUNREACH; one that reached an address nobody
+    // answers for gets the network's answer.
+    if (gaveUp) kind = k.synTry[conn] !== 255 ? this.net.unansweredKind : ErrorKind.connect_timeout;
     const owner = k.owner[conn] as number;
     this.close(conn);
     if (pool.stall[c] === cause + 1) pool.stall[c] = 0;

@@ -1,7 +1,6 @@
 import { type GroundTruth, NO_POD } from '../../cluster/types.js';
 import type { EventKind, KeyedStream, Rng, Simulation } from '../../engine/index.js';
 import { DeadlineQueue } from '../deadline-queue.js';
-import { synGiveUp } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, type NginxOptions, type UpstreamPicker } from '../types.js';
@@ -14,7 +13,7 @@ import {
   type UpstreamResult,
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
-import type { Network } from './network.js';
+import { type Network, refusalCause } from './network.js';
 
 const HTTP_OK = 200;
 
@@ -89,10 +88,8 @@ export class NginxHop implements L7Hop {
   /** Nginx worker of a per-request connection, keyed by (user request, client try). */
   private readonly workerRng: KeyedStream;
   private readonly perRequest: boolean;
-  /** Client-side connect give-up (connect timeout capped by the SYN retransmissions). */
+  /** A client's give-up on a dead proxy node (the network's rule, its connect timeout). */
   private readonly clientGiveUp: number;
-  /** proxy_connect_timeout, bounded by the kernel's SYN give-up (tcp_syn_retries). */
-  private readonly upstreamGiveUp: number;
   private readonly nextError: boolean;
   private readonly nextTimeout: boolean;
   private readonly next503: boolean;
@@ -141,9 +138,7 @@ export class NginxHop implements L7Hop {
     }
     const o = ctx.options;
     this.perRequest = o.connections.mode === 'per-request';
-    const synLimit = synGiveUp(o.timeouts.synRetries);
-    this.clientGiveUp = Math.min(o.timeouts.connect, synLimit);
-    this.upstreamGiveUp = Math.min(no.connectTimeout, synLimit);
+    this.clientGiveUp = ctx.network.unansweredGiveUp(o.timeouts.connect);
     this.kArrive = sim.register('nginx:request', (a) => this.onArrive(a));
     this.kSyn = sim.register('nginx:syn', (a) => this.onSyn(a));
     this.kConnFail = sim.register('nginx:connect-failed', (a) => this.onConnFail(a));
@@ -196,7 +191,8 @@ export class NginxHop implements L7Hop {
     t.delay[r] = d;
     t.conn[r] = -1;
     if (this.net.nodeDown[no.node] === 1) {
-      this.host.failAfter(r, ErrorKind.connect_timeout, ErrorCause.node_failure, this.clientGiveUp);
+      // Nobody answers for the proxy's address: the network's rule, the client's connect timeout.
+      this.host.failAfter(r, this.net.unansweredKind, ErrorCause.node_failure, this.clientGiveUp);
       return;
     }
     if (!this.started && this.sim.now >= no.startAt) this.load();
@@ -397,6 +393,7 @@ export class NginxHop implements L7Hop {
     t.delay[x] =
       pod === NO_POD ? this.net.halfCross : this.net.oneWay(this.no.node, this.truth.nodeOf(pod));
     t.connStart[x] = now;
+    t.synSent[x] = 0;
     this.sim.post(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
   }
 
@@ -406,18 +403,27 @@ export class NginxHop implements L7Hop {
     if (t.cgen[x] !== tagGen(arg)) return;
     const pod = this.truth.podAt(t.ip[x] as number);
     if (pod === NO_POD || !this.truth.isReachable(pod)) {
-      // No answer: proxy_connect_timeout (bounded by the kernel's SYN give-up).
-      t.errKind[x] = ErrorKind.connect_timeout;
+      // No answer: the network's rule for every connection (SYN retransmissions that a pod
+      // taking the IP meanwhile answers; then silence until proxy_connect_timeout, bounded by
+      // the kernel's SYN give-up, or EHOSTUNREACH).
       t.errCause[x] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
-      const at = (t.connStart[x] as number) + this.upstreamGiveUp;
+      const start = t.connStart[x] as number;
+      const sent = (t.synSent[x] as number) + 1;
+      t.synSent[x] = sent;
+      const net = this.net;
+      const retx = net.nextSyn(start, t.delay[x] as number, sent, this.no.connectTimeout);
+      if (retx >= 0) {
+        this.sim.postAt(retx, this.kSyn, arg);
+        return;
+      }
+      t.errKind[x] = net.unansweredKind;
+      const at = start + net.unansweredGiveUp(this.no.connectTimeout);
       this.sim.postAt(Math.max(at, this.sim.now), this.kConnFail, arg);
       return;
     }
     if (!this.truth.isListening(pod)) {
       t.errKind[x] = ErrorKind.refused;
-      t.errCause[x] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
+      t.errCause[x] = refusalCause(this.truth, this.servers, pod);
       this.sim.post(t.delay[x] as number, this.kConnFail, arg);
       return;
     }

@@ -141,7 +141,7 @@ export class RequestPath
     this.ledger = new PathLedger(deps.recorder);
     this.retryRng = deps.keyedStream('retries');
     const o = this.o;
-    this.network = new Network(o.network, deps.nodeCount);
+    this.network = new Network(o.network, deps.nodeCount, o.timeouts);
     let mask = 0;
     for (const k of o.retries.on) mask |= 1 << ErrorKind[k];
     this.retryMask = mask;
