@@ -185,6 +185,8 @@ export interface L7Environment {
   readonly stream: (name: string) => Rng;
   readonly keyedStream: (name: string) => import('../engine/index.js').KeyedStream;
   readonly nodeCount: number;
+  /** The cluster's CoreDNS (scenario `cluster.dns`), for families that resolve a headless name. */
+  readonly dns: import('./discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /**

@@ -15,7 +15,12 @@ import { Accept, type PodServerHost, type PodServerOptions, PodServers } from '.
 import { ConnPool, Stage, TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
 import { ClientPool, type ClientPoolHost, type ClientTable } from './client-pool.js';
-import { Connections, type ConnectionsHost, type NodeTables } from './connections.js';
+import {
+  type ClientResolver,
+  Connections,
+  type ConnectionsHost,
+  type NodeTables,
+} from './connections.js';
 import type { HopHost, HopSpec, L7Hop } from './hop.js';
 import { getHop } from './hops.js';
 import { PathLedger } from './ledger.js';
@@ -53,6 +58,8 @@ export interface RequestPathDeps {
   readonly tables?: NodeTables;
   /** An L7 hop every client try goes through (./hops.ts names them). */
   readonly hop?: HopSpec;
+  /** A headless Service on the L4 route: each new connection dials the pod IP DNS answers. */
+  readonly dns?: ClientResolver;
   /** Closed-loop users: told when each user request ends. */
   readonly listener?: RequestEndListener;
 }
@@ -184,6 +191,7 @@ export class RequestPath
         balancers: deps.balancers ?? [],
         tables: deps.tables ?? null,
         keyedStream: deps.keyedStream,
+        dns: deps.dns ?? null,
       },
       this,
     );
