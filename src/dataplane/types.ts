@@ -148,7 +148,14 @@ export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
 
 /** Families of data planes lbsim compares. */
-export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingress-nginx';
+export type BalancerFamily =
+  | 'iptables'
+  | 'nftables'
+  | 'ipvs'
+  | 'nginx'
+  | 'ingress-nginx'
+  | 'grpc'
+  | 'cilium';
 
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
@@ -158,7 +165,7 @@ export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingre
 export interface L4BalancerDescriptor<O = unknown> {
   readonly kind: 'l4';
   readonly name: string;
-  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx'>;
+  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx' | 'grpc'>;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   create(ctx: BalancerContext, options: O): L4Balancer;
@@ -198,7 +205,7 @@ export interface L7Environment {
 export interface L7BalancerDescriptor<O = unknown> {
   readonly kind: 'l7';
   readonly name: string;
-  readonly family: 'ingress-nginx';
+  readonly family: 'ingress-nginx' | 'grpc';
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   createPicker(ips: Uint32Array, options: O, rng: Rng): UpstreamPicker;

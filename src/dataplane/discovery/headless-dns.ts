@@ -3,7 +3,7 @@ import type { Distribution } from '../../engine/distributions/index.js';
 import type { KeyedStream, Rng, Simulation } from '../../engine/index.js';
 import { uniformIndex } from '../balancers/choice.js';
 import { type ClusterDnsOptions, CoreDnsCache, type CoreDnsOptions } from './coredns-cache.js';
-import { GrpcDnsResolver } from './grpc-dns-resolver.js';
+import { GRPC_MIN_RESOLUTION_INTERVAL, GrpcDnsResolver } from './grpc-dns-resolver.js';
 
 const EMPTY = new Uint32Array(0);
 
@@ -157,8 +157,13 @@ export class GrpcResolvers {
     private readonly onUpdate: ResolverUpdate,
     /** DNS round trip, seconds. @default 0 */
     private readonly lookupTime = 0,
+    /** The resolver's MinResolutionInterval, seconds. @default 30 */
+    minResolutionInterval = GRPC_MIN_RESOLUTION_INTERVAL,
   ) {
-    this.resolvers = Array.from({ length: clients }, () => new GrpcDnsResolver(sim.now));
+    this.resolvers = Array.from(
+      { length: clients },
+      () => new GrpcDnsResolver(sim.now, minResolutionInterval),
+    );
     this.lookupsStarted = new Int32Array(clients);
     this.kLookup = sim.register('grpc:dns-lookup', (c) => this.lookup(c));
     for (let c = 0; c < clients; c++) sim.scheduleAt(sim.now + lookupTime, this.kLookup, c);

@@ -113,7 +113,8 @@ export class RequestPath
   private readonly truth: GroundTruth;
   private readonly drainNotifier: DrainNotifier;
   private readonly o: RequestPathOptions;
-  private readonly hop: L7Hop | null;
+  /** The run's L7 hop, or null on the L4 route (metrics and tests read its state). */
+  readonly hop: L7Hop | null;
   private listener: RequestEndListener | undefined;
   /** Retry backoff jitter, keyed by (user request, retry number). */
   private readonly retryRng: KeyedStream;
@@ -336,6 +337,7 @@ export class RequestPath
   listenerClosed(pod: PodId): void {
     this.servers.listenerClosed(pod);
     this.connections.serverClosing(pod);
+    this.hop?.serverClosing?.(pod);
   }
   containerKilled(pod: PodId): void {
     this.killServer(pod, !this.truth.isReachable(pod));
@@ -360,6 +362,7 @@ export class RequestPath
     this.servers.containerKilled(pod, silent, exited);
     if (silent) return; // nobody tells the clients: their connections hang (tcp_retries2)
     this.connections.serverReset(pod);
+    this.hop?.serverReset?.(pod);
   }
 
   // ---------------------------------------------------------------- PodServerHost
