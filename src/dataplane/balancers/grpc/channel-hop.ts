@@ -1,20 +1,18 @@
-import { type GroundTruth, NO_POD, type PodId } from '../../../cluster/types.js';
+import type { PodId } from '../../../cluster/types.js';
 import type { EndpointFeed } from '../../../control-plane/endpoint-state.js';
 import type { Distribution } from '../../../engine/distributions/index.js';
 import type { EventKind, KeyedStream, Simulation } from '../../../engine/index.js';
 import type { ClusterDnsOptions } from '../../discovery/coredns-cache.js';
-import { grpcBackoff } from '../../discovery/grpc-dns-resolver.js';
 import { GrpcResolvers, HeadlessDns } from '../../discovery/headless-dns.js';
 import type { HopContext, HopDescriptor, HopHost, L7Hop } from '../../path/hop.js';
-import type { Network } from '../../path/network.js';
-import { type RequestPathOptions, synGiveUp } from '../../path-options.js';
-import type { PodServers } from '../../pod-server.js';
 import { Stage, type TryPool, tag, tagGen, tagIndex } from '../../pools.js';
 import { ErrorCause, ErrorKind } from '../../types.js';
 import { carryOver } from '../endpoint-carry.js';
 import type { GrpcOptions } from './options.js';
 import { GrpcPickFirst, PickFirstState } from './pick-first.js';
 import { GrpcRoundRobin } from './round-robin.js';
+import { RpcQueue } from './rpc-queue.js';
+import { type DialerHost, SubchannelDialer } from './subchannel-dialer.js';
 import { SubchannelPool, SubState } from './subchannels.js';
 
 /** What the gRPC hop is built from (the registry's `hop(options, env)`). */
@@ -52,16 +50,12 @@ const AGE_JITTER = 0.1;
  * `maxConnectionAgeGrace`) while the subchannel reconnects. A pod's graceful shutdown sends
  * GOAWAY on its connections; its death resets them. See docs/MODEL.md, gRPC (wired).
  */
-export class GrpcChannelHop implements L7Hop {
+export class GrpcChannelHop implements L7Hop, DialerHost {
   private readonly sim: Simulation;
-  private readonly truth: GroundTruth;
   private readonly tries: TryPool;
-  private readonly servers: PodServers;
-  private readonly net: Network;
   private readonly host: HopHost;
   private readonly deps: GrpcDeps;
   private readonly go: GrpcOptions;
-  private readonly po: RequestPathOptions;
   private readonly clientNode: Int32Array;
   private readonly keyedStream: (name: string) => KeyedStream;
   private readonly rr: boolean;
@@ -84,25 +78,17 @@ export class GrpcChannelHop implements L7Hop {
   /** Last connection error of each client (what an RPC failing UNAVAILABLE reports). */
   private readonly lastKind: Uint8Array;
   private readonly lastCause: Uint8Array;
-  /** RPCs waiting for a READY subchannel: a FIFO per client through TryPool next/prev. */
-  private readonly qHead: Int32Array;
-  private readonly qTail: Int32Array;
-  private queued = new Uint8Array(0);
   /** DNS answers (addresses) each channel's policy holds, for the metrics. */
   readonly answers: Int32Array;
   /** Picker rebuild draws, keyed (client, rebuild ordinal). */
   private readonly pickerRng: KeyedStream;
   private readonly pickerOrdinal: Float64Array;
-  /** Backoff jitter keyed (client, attempt ordinal); connection-age jitter (client, connection). */
-  private readonly backoffRng: KeyedStream;
-  private readonly backoffOrdinal: Float64Array;
+  /** Connection-age jitter, keyed (client, connection ordinal). */
   private readonly ageRng: KeyedStream;
+  private readonly queue: RpcQueue;
+  private readonly dialer: SubchannelDialer;
   private readonly ageOrdinal: Float64Array;
-  private readonly synLimit: number;
   private readonly kStart: EventKind;
-  private readonly kSyn: EventKind;
-  private readonly kConnected: EventKind;
-  private readonly kConnFail: EventKind;
   private readonly kReconnect: EventKind;
   private readonly kGoaway: EventKind;
   private readonly kGraceEnd: EventKind;
@@ -111,14 +97,10 @@ export class GrpcChannelHop implements L7Hop {
   constructor(ctx: HopContext, deps: GrpcDeps) {
     const sim = ctx.sim;
     this.sim = sim;
-    this.truth = ctx.truth;
     this.tries = ctx.tries;
-    this.servers = ctx.servers;
-    this.net = ctx.network;
     this.host = ctx.host;
     this.deps = deps;
     this.go = deps.options;
-    this.po = ctx.options;
     this.clientNode = ctx.clientNode;
     this.keyedStream = ctx.keyedStream;
     this.rr = deps.policy === 'round_robin';
@@ -135,14 +117,25 @@ export class GrpcChannelHop implements L7Hop {
     this.pfGen = new Int32Array(n);
     this.lastKind = new Uint8Array(n).fill(ErrorKind.no_endpoints);
     this.lastCause = new Uint8Array(n).fill(ErrorCause.no_endpoints);
-    this.qHead = new Int32Array(n).fill(-1);
-    this.qTail = new Int32Array(n).fill(-1);
     this.answers = new Int32Array(n);
     this.pickerRng = ctx.keyedStream('grpc:picker');
     this.pickerOrdinal = new Float64Array(n);
-    this.backoffRng = ctx.keyedStream('grpc:backoff');
-    this.backoffOrdinal = new Float64Array(n);
     this.ageRng = ctx.keyedStream('grpc:connection-age');
+    this.queue = new RpcQueue(ctx.tries, n);
+    this.dialer = new SubchannelDialer(
+      sim,
+      this.subs,
+      {
+        truth: ctx.truth,
+        servers: ctx.servers,
+        network: ctx.network,
+        path: ctx.options,
+        grpc: deps.options,
+        clientNode: ctx.clientNode,
+        keyedStream: ctx.keyedStream,
+      },
+      this,
+    );
     this.ageOrdinal = new Float64Array(n);
     const empty = new Uint32Array(0);
     for (let c = 0; c < n; c++) {
@@ -150,11 +143,7 @@ export class GrpcChannelHop implements L7Hop {
       if (this.rr) this.rrs.push(new GrpcRoundRobin(empty, this.pickerRngFor(c)));
       else this.pfs.push(new GrpcPickFirst(empty));
     }
-    this.synLimit = synGiveUp(ctx.options.timeouts.synRetries);
     this.kStart = sim.register('grpc:start', () => this.start());
-    this.kSyn = sim.register('grpc:syn', (a) => this.onSyn(a));
-    this.kConnected = sim.register('grpc:connected', (a) => this.onConnected(a));
-    this.kConnFail = sim.register('grpc:connect-failed', (a) => this.onConnFail(a));
     this.kReconnect = sim.register('grpc:reconnect', (a) => this.onReconnect(a));
     this.kGoaway = sim.register('grpc:goaway', (a) => this.onGoaway(a));
     this.kGraceEnd = sim.register('grpc:grace-end', (a) => this.onGraceEnd(a));
@@ -239,8 +228,8 @@ export class GrpcChannelHop implements L7Hop {
 
   abandon(r: number): void {
     const t = this.tries;
-    if (this.isQueued(r)) {
-      this.unlink(r);
+    if (this.queue.has(r)) {
+      this.queue.remove(r);
       return;
     }
     const x = t.child[r] as number;
@@ -288,7 +277,7 @@ export class GrpcChannelHop implements L7Hop {
     // pick_first IDLE: the pick asks the policy to exit idle (a new walk from the start).
     if (!this.rr && (this.pfs[c] as GrpcPickFirst).state === PickFirstState.idle)
       this.pfStartWalk(c);
-    this.enqueue(r, c);
+    this.queue.push(r, c);
   }
 
   private pick(c: number): number {
@@ -364,57 +353,19 @@ export class GrpcChannelHop implements L7Hop {
     this.host.releaseClient(x);
   }
 
-  // ---------------------------------------------------------------- wait queue
-
-  private growQueued(): void {
-    const n = this.tries.capacity;
-    if (this.queued.length >= n) return;
-    const b = new Uint8Array(n);
-    b.set(this.queued);
-    this.queued = b;
-  }
-
-  private isQueued(r: number): boolean {
-    return r < this.queued.length && this.queued[r] === 1;
-  }
-
-  private enqueue(r: number, c: number): void {
-    this.growQueued();
-    const t = this.tries;
-    this.queued[r] = 1;
-    t.next[r] = -1;
-    const tail = this.qTail[c] as number;
-    t.prev[r] = tail;
-    if (tail === -1) this.qHead[c] = r;
-    else t.next[tail] = r;
-    this.qTail[c] = r;
-  }
-
-  private unlink(r: number): void {
-    const t = this.tries;
-    const c = t.client[r] as number;
-    const p = t.prev[r] as number;
-    const n = t.next[r] as number;
-    if (p === -1) this.qHead[c] = n;
-    else t.next[p] = n;
-    if (n === -1) this.qTail[c] = p;
-    else t.prev[n] = p;
-    this.queued[r] = 0;
-  }
-
   /** The channel's state changed: send what can be sent, fail what TRANSIENT_FAILURE fails. */
   private pump(c: number): void {
     for (;;) {
-      const r = this.qHead[c] as number;
+      const r = this.queue.first(c);
       if (r === -1) return;
       const i = this.pick(c);
       if (i >= 0) {
-        this.unlink(r);
+        this.queue.remove(r);
         this.send(r, (this.cur[c] as Int32Array)[i] as number);
         continue;
       }
       if (!this.inTransientFailure(c) || this.go.waitForReady) return;
-      this.unlink(r);
+      this.queue.remove(r);
       this.host.failAfter(r, this.lastKind[c] as ErrorKind, this.lastCause[c] as ErrorCause, 0);
     }
   }
@@ -520,83 +471,22 @@ export class GrpcChannelHop implements L7Hop {
     k.client[s] = c;
     k.index[s] = index;
     k.ip[s] = ip;
-    this.connect(s);
+    this.dialer.connect(s);
     return s;
   }
 
-  /** A connection attempt of subchannel s (CONNECTING): the SYN to its address. */
-  private connect(s: number): void {
+  /** DialerHost: subchannel s is READY. */
+  subchannelReady(s: number): void {
     const k = this.subs;
-    const c = k.client[s] as number;
-    const ip = k.ip[s] as number;
-    k.state[s] = SubState.connecting;
-    k.pod[s] = -1;
-    k.connStart[s] = this.sim.now;
-    // Deadline max(MinConnectTimeout, this attempt's backoff), as grpc-go's resetTransport.
-    k.backoffFor[s] = this.backoffDelay(c, k.backoffIdx[s] as number);
-    const pod = this.truth.podAt(ip);
-    k.delay[s] =
-      pod === NO_POD
-        ? this.net.halfCross
-        : this.net.oneWay(this.clientNode[c] as number, this.truth.nodeOf(pod));
-    this.sim.schedule(k.delay[s] as number, this.kSyn, tag(s, k.gen[s] as number));
-  }
-
-  private backoffDelay(c: number, idx: number): number {
-    const o = this.backoffOrdinal[c] as number;
-    this.backoffOrdinal[c] = o + 1;
-    return grpcBackoff(idx, this.backoffRng.rngFor(c, o), this.go.backoff);
-  }
-
-  private onSyn(arg: number): void {
-    const s = tagIndex(arg);
-    const k = this.subs;
-    if (k.gen[s] !== tagGen(arg)) return;
-    const pod = this.truth.podAt(k.ip[s] as number);
-    if (pod === NO_POD || !this.truth.isReachable(pod)) {
-      k.kind[s] = ErrorKind.connect_timeout;
-      k.cause[s] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
-      const deadline = Math.max(this.go.minConnectTimeout, k.backoffFor[s] as number);
-      let after = Math.min(deadline, this.synLimit);
-      const t = this.po.timeouts;
-      if (t.unreachable === 'ehostunreach' && t.hostUnreachableAfter < after) {
-        after = t.hostUnreachableAfter;
-        k.kind[s] = ErrorKind.host_unreachable;
-      }
-      const at = (k.connStart[s] as number) + after;
-      this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
-      return;
-    }
-    if (!this.truth.isListening(pod)) {
-      k.kind[s] = ErrorKind.refused;
-      k.cause[s] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
-      this.sim.schedule(k.delay[s] as number, this.kConnFail, arg);
-      return;
-    }
-    k.pod[s] = pod;
-    k.podGen[s] = this.servers.gen[pod] as number;
-    // SYN-ACK back: the transport is up (HTTP/2 preface and SETTINGS are not charged).
-    this.sim.schedule(k.delay[s] as number, this.kConnected, arg);
-  }
-
-  private onConnected(arg: number): void {
-    const s = tagIndex(arg);
-    const k = this.subs;
-    if (k.gen[s] !== tagGen(arg)) return;
     const c = k.client[s] as number;
     const now = this.sim.now;
-    k.state[s] = SubState.ready;
-    k.sticky[s] = 0;
-    k.backoffIdx[s] = 0;
     if (Number.isFinite(this.go.maxConnectionAge)) {
       const o = this.ageOrdinal[c] as number;
       this.ageOrdinal[c] = o + 1;
       const u = this.ageRng.rngFor(c, o).next();
       // The server's age timer starts at its accept (one delay ago); its GOAWAY travels back.
       const age = this.go.maxConnectionAge * (1 + AGE_JITTER * (2 * u - 1));
-      this.sim.scheduleAt(now + age, this.kGoaway, arg);
+      this.sim.scheduleAt(now + age, this.kGoaway, tag(s, k.gen[s] as number));
     }
     if (this.rr) {
       (this.rrs[c] as GrpcRoundRobin).setReady(k.index[s] as number, true, this.pickerRngFor(c));
@@ -608,11 +498,9 @@ export class GrpcChannelHop implements L7Hop {
     this.pump(c);
   }
 
-  /** The attempt failed (RST, or no answer by the deadline): TRANSIENT_FAILURE and backoff. */
-  private onConnFail(arg: number): void {
-    const s = tagIndex(arg);
+  /** DialerHost: the attempt failed (RST, or no answer by the deadline): TRANSIENT_FAILURE, backoff. */
+  subchannelFailed(s: number): void {
     const k = this.subs;
-    if (k.gen[s] !== tagGen(arg)) return;
     const c = k.client[s] as number;
     this.lastKind[c] = k.kind[s] as number;
     this.lastCause[c] = k.cause[s] as number;
@@ -637,7 +525,7 @@ export class GrpcChannelHop implements L7Hop {
         this.pfBackoff[c] = idx + 1;
         const gen = ((this.pfGen[c] as number) + 1) | 0;
         this.pfGen[c] = gen;
-        this.sim.schedule(this.backoffDelay(c, idx), this.kPfWalk, tag(c, gen));
+        this.sim.schedule(this.dialer.backoffDelay(c, idx), this.kPfWalk, tag(c, gen));
       }
     }
     this.pump(c);
@@ -648,7 +536,7 @@ export class GrpcChannelHop implements L7Hop {
     const k = this.subs;
     if (k.gen[s] !== tagGen(arg) || k.state[s] !== SubState.transientFailure) return;
     k.gen[s] = ((k.gen[s] as number) + 1) | 0;
-    this.connect(s);
+    this.dialer.connect(s);
   }
 
   /** ResolveNow from client c's channel (a connection lost or an attempt failed). */
@@ -679,13 +567,13 @@ export class GrpcChannelHop implements L7Hop {
       }
       k.gen[s] = ((k.gen[s] as number) + 1) | 0;
       k.active[s] = 0;
-      this.connect(s);
+      this.dialer.connect(s);
     } else {
       (this.cur[c] as Int32Array)[k.index[s] as number] = -1;
       this.free(s);
       (this.pfs[c] as GrpcPickFirst).connectionLost();
       // RPCs waiting (none while READY) start the walk again.
-      if (this.qHead[c] !== -1) this.pfStartWalk(c);
+      if (this.queue.first(c) !== -1) this.pfStartWalk(c);
     }
     this.pump(c);
   }
@@ -715,7 +603,7 @@ export class GrpcChannelHop implements L7Hop {
       cur[i] = this.newSubchannel(c, i, rr.addresses[i] as number);
     } else {
       (this.pfs[c] as GrpcPickFirst).connectionLost();
-      if (this.qHead[c] !== -1) this.pfStartWalk(c);
+      if (this.queue.first(c) !== -1) this.pfStartWalk(c);
     }
     this.pump(c);
   }
