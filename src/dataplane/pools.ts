@@ -39,7 +39,7 @@ type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
  * as fields initialised to `new XArray(this.capacity)` and reset/bump their own fields in
  * `alloc()`/`release()`; column reads stay plain property loads (no indirection).
  */
-abstract class SlotPool {
+export abstract class SlotPool {
   capacity: number;
   /** Records in use. */
   live = 0;

@@ -158,7 +158,14 @@ export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
 
 /** Families of data planes lbsim compares. */
-export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingress-nginx';
+export type BalancerFamily =
+  | 'iptables'
+  | 'nftables'
+  | 'ipvs'
+  | 'nginx'
+  | 'ingress-nginx'
+  | 'grpc'
+  | 'cilium';
 
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
@@ -168,7 +175,7 @@ export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingre
 export interface L4BalancerDescriptor<O = unknown> {
   readonly kind: 'l4';
   readonly name: string;
-  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx'>;
+  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx' | 'grpc'>;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   create(ctx: BalancerContext, options: O): L4Balancer;
@@ -195,6 +202,8 @@ export interface L7Environment {
   readonly stream: (name: string) => Rng;
   readonly keyedStream: (name: string) => import('../engine/index.js').KeyedStream;
   readonly nodeCount: number;
+  /** The cluster's CoreDNS (scenario `cluster.dns`), for families that resolve a headless name. */
+  readonly dns: import('./discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /**
@@ -206,7 +215,7 @@ export interface L7Environment {
 export interface L7BalancerDescriptor<O = unknown> {
   readonly kind: 'l7';
   readonly name: string;
-  readonly family: 'ingress-nginx';
+  readonly family: 'ingress-nginx' | 'grpc';
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   createPicker(ips: Uint32Array, options: O, rng: Rng): UpstreamPicker;

@@ -1,4 +1,5 @@
 import type { BalancerDescriptor } from '../types.js';
+import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
 import {
@@ -32,6 +33,8 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   nginxStatic,
   ingressNginxRr,
   ingressNginxEwma,
+  grpcPickFirst,
+  grpcRoundRobin,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

@@ -15,7 +15,12 @@ import { Accept, type PodServerHost, type PodServerOptions, PodServers } from '.
 import { ConnPool, Stage, TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
 import { ClientPool, type ClientPoolHost, type ClientTable } from './client-pool.js';
-import { Connections, type ConnectionsHost, type NodeTables } from './connections.js';
+import {
+  type ClientResolver,
+  Connections,
+  type ConnectionsHost,
+  type NodeTables,
+} from './connections.js';
 import type { HopHost, HopSpec, L7Hop } from './hop.js';
 import { getHop } from './hops.js';
 import { PathLedger } from './ledger.js';
@@ -53,6 +58,8 @@ export interface RequestPathDeps {
   readonly tables?: NodeTables;
   /** An L7 hop every client try goes through (./hops.ts names them). */
   readonly hop?: HopSpec;
+  /** A headless Service on the L4 route: each new connection dials the pod IP DNS answers. */
+  readonly dns?: ClientResolver;
   /** Closed-loop users: told when each user request ends. */
   readonly listener?: RequestEndListener;
 }
@@ -106,7 +113,8 @@ export class RequestPath
   private readonly truth: GroundTruth;
   private readonly drainNotifier: DrainNotifier;
   private readonly o: RequestPathOptions;
-  private readonly hop: L7Hop | null;
+  /** The run's L7 hop, or null on the L4 route (metrics and tests read its state). */
+  readonly hop: L7Hop | null;
   private listener: RequestEndListener | undefined;
   /** Retry backoff jitter, keyed by (user request, retry number). */
   private readonly retryRng: KeyedStream;
@@ -184,6 +192,7 @@ export class RequestPath
         balancers: deps.balancers ?? [],
         tables: deps.tables ?? null,
         keyedStream: deps.keyedStream,
+        dns: deps.dns ?? null,
       },
       this,
     );
@@ -328,6 +337,7 @@ export class RequestPath
   listenerClosed(pod: PodId): void {
     this.servers.listenerClosed(pod);
     this.connections.serverClosing(pod);
+    this.hop?.serverClosing?.(pod);
   }
   containerKilled(pod: PodId): void {
     this.killServer(pod, !this.truth.isReachable(pod));
@@ -352,6 +362,7 @@ export class RequestPath
     this.servers.containerKilled(pod, silent, exited);
     if (silent) return; // nobody tells the clients: their connections hang (tcp_retries2)
     this.connections.serverReset(pod);
+    this.hop?.serverReset?.(pod);
   }
 
   // ---------------------------------------------------------------- PodServerHost

@@ -204,6 +204,12 @@ export function crossCheck(s: ParsedScenario): {
       `expected ${nodes} weights (one per node, cluster.nodes), got ${placement.weights.length}`,
     );
   }
+  if (s.service.clusterIP === 'None' && s.workload.clients.location === 'external') {
+    add(
+      ['service', 'clusterIP'],
+      'expected in-cluster clients with a headless Service (external clients cannot resolve cluster DNS; use `workload.clients.location: internal`), got `None`',
+    );
+  }
   const ext = s.workload.clients.external.nodes;
   ext?.forEach((n, i) => {
     if (n >= nodes) {
