@@ -15,6 +15,7 @@ import {
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
 import type { Network } from './network.js';
+import { synReaches } from './upstream-connect.js';
 
 const HTTP_OK = 200;
 
@@ -265,6 +266,16 @@ export class NginxHop implements L7Hop {
     this.cfgs[slot] = (this.cfgs[slot] as number) + 1;
   }
 
+  /** Metric: mean over the pickers of their EWMA spread (0 for pickers without scores). */
+  ewmaSpread(): number {
+    const ps = this.pickers;
+    if (ps.length === 0 || ps[0]?.spread === undefined) return 0;
+    const now = this.sim.now;
+    let s = 0;
+    for (const p of ps) s += (p.spread as (now: number) => number).call(p, now);
+    return s / ps.length;
+  }
+
   /** The picker of worker `w` (tests and metrics). */
   workerPicker(w: number): UpstreamPicker {
     return this.picker(w);
@@ -379,17 +390,9 @@ export class NginxHop implements L7Hop {
     t.mask[a] = (t.mask[a] as number) | (1 << (peer & 31));
     t.upTries[a] = (t.upTries[a] as number) + 1;
     picker.connectionOpened(peer);
-    const x = t.alloc();
-    t.parent[x] = a;
-    t.child[a] = x;
-    t.client[x] = t.client[a] as number;
-    t.arrivedAt[x] = t.arrivedAt[a] as number;
-    t.demand[x] = t.demand[a] as number;
-    t.req[x] = t.req[a] as number;
-    t.worker[x] = t.worker[a] as number;
+    const x = t.forkUpstream(a);
     t.peer[x] = peer;
     t.cfg[x] = cfg;
-    t.clientHeld[x] = 1;
     t.stage[x] = Stage.upConnecting;
     const ip = picker.ips[peer] as number;
     t.ip[x] = ip;
@@ -404,21 +407,13 @@ export class NginxHop implements L7Hop {
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    const pod = this.truth.podAt(t.ip[x] as number);
-    if (pod === NO_POD || !this.truth.isReachable(pod)) {
-      // No answer: proxy_connect_timeout (bounded by the kernel's SYN give-up).
-      t.errKind[x] = ErrorKind.connect_timeout;
-      t.errCause[x] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
-      const at = (t.connStart[x] as number) + this.upstreamGiveUp;
-      this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
-      return;
-    }
-    if (!this.truth.isListening(pod)) {
-      t.errKind[x] = ErrorKind.refused;
-      t.errCause[x] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
-      this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
+    const pod = synReaches(this.truth, this.servers, t, x);
+    if (pod < 0) {
+      if (t.errKind[x] === ErrorKind.connect_timeout) {
+        // No answer: proxy_connect_timeout (bounded by the kernel's SYN give-up).
+        const at = (t.connStart[x] as number) + this.upstreamGiveUp;
+        this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
+      } else this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
       return;
     }
     t.pod[x] = pod;
