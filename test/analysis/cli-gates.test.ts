@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EXIT_THRESHOLD } from '../../src/cli/main.js';
+import { EXIT_THRESHOLD } from '../../src/cli/exit-codes.js';
 import { breaches, parseThreshold } from '../../src/fields/thresholds.js';
 import { packageRoot } from '../../src/output/run-info.js';
 import { replaceBalancers } from '../../src/scenario/balancer-override.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inFlightWarning } from '../../src/cli/main.js';
+import { inFlightWarning } from '../../src/cli/in-flight-warning.js';
 
 const job = {
   scenario: 's',
