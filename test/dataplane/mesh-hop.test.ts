@@ -89,12 +89,19 @@ describe('mesh hop state scope', () => {
     expect(hop(l).proxies).toBe(7);
   });
 
-  it('sidecars need in-cluster clients', () => {
-    const yaml = scenario('envoy-rr').replace(
-      'clients: {count: 1}',
-      'clients: {count: 1, location: external}',
+  it('sidecars need in-cluster clients; a gateway sits on a node of the cluster', () => {
+    const ext = (b: string) =>
+      scenario(b).replace('clients: {count: 1}', 'clients: {count: 1, location: external}');
+    expect(() => build(ext('envoy-rr'))).toThrow(
+      /balancers\[0\]\.placement: expected `gateway` with external clients/,
     );
-    expect(() => build(yaml)).toThrow(/placement: `sidecar` needs clients in the cluster/);
+    expect(() => build(ext('linkerd-ewma'))).toThrow(/balancers\[0\]\.placement/);
+    expect(() => build(scenario('{name: envoy-rr, placement: gateway, node: 1}'))).toThrow(
+      /balancers\[0\]\.node: expected a node index < 1 \(cluster.nodes\), got `1`/,
+    );
+    const gw = build(ext('{name: envoy-rr, placement: gateway}'));
+    gw.model.sim.run(2);
+    gw.model.path.checkConservation();
   });
 });
 

@@ -185,7 +185,7 @@ export class MeshHop implements L7Hop {
       for (let c = 0; c < nc; c++) {
         if ((ctx.clientNode[c] as number) < 0) {
           throw new RangeError(
-            'placement: `sidecar` needs clients in the cluster (workload.clients.location: cluster); external clients reach a mesh through `placement: gateway`',
+            'placement: `sidecar` needs clients in the cluster (workload.clients.location: in-cluster); external clients reach a mesh through `placement: gateway`',
           );
         }
       }

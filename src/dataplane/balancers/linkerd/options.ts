@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DistributionSpec } from '../../../engine/distributions/index.js';
-import { duration } from '../../../fields/fields.js';
+import { duration, oneOf } from '../../../fields/fields.js';
 import {
   latencyDistribution,
   PUSH_DELAY_DEFAULT,
@@ -16,6 +16,8 @@ import {
  * controller's push delay.
  */
 export interface LinkerdOptions {
+  /** Only `sidecar`: Linkerd meshes pods (its proxies are sidecars). */
+  readonly placement: 'sidecar';
   readonly connectTimeout: number;
   readonly sidecarLatency: DistributionSpec;
   readonly pushDelay: DistributionSpec;
@@ -27,6 +29,7 @@ export const LINKERD_DEFAULTS = {
 } as const;
 
 export const linkerdOptions: z.ZodType<LinkerdOptions> = z.strictObject({
+  placement: oneOf(['sidecar'] as const).default('sidecar'),
   connectTimeout: duration({ positive: true }).default(LINKERD_DEFAULTS.connectTimeout),
   sidecarLatency: latencyDistribution().default(SIDECAR_LATENCY_DEFAULT),
   pushDelay: latencyDistribution().default(PUSH_DELAY_DEFAULT),

@@ -93,6 +93,7 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
 
   it('linkerd: the EWMA constants are compiled in (not options); connect timeout 1 s', () => {
     expect(linkerdOptions.parse({})).toEqual({
+      placement: 'sidecar',
       connectTimeout: 1,
       sidecarLatency: { distribution: 'lognormal', median: 0.00048, p99: 0.00135 },
       pushDelay: { distribution: 'constant', value: 0.01 },
