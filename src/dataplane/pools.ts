@@ -194,6 +194,24 @@ export class TryPool extends SlotPool {
     return i;
   }
 
+  /**
+   * A new upstream try of client try `a` (an L7 hop's): the user request's identity and the
+   * hop's worker copied, linked as `a`'s current child, held by the hop (clientHeld). `tryNo`
+   * is the hop's to set (the Nginx hop leaves the recycled record's value).
+   */
+  forkUpstream(a: number): number {
+    const x = this.alloc();
+    this.parent[x] = a;
+    this.child[a] = x;
+    this.client[x] = this.client[a] as number;
+    this.arrivedAt[x] = this.arrivedAt[a] as number;
+    this.demand[x] = this.demand[a] as number;
+    this.req[x] = this.req[a] as number;
+    this.worker[x] = this.worker[a] as number;
+    this.clientHeld[x] = 1;
+    return x;
+  }
+
   release(i: number): void {
     // Bump both generations so any event still pending for the old record is ignored.
     this.cgen[i] = ((this.cgen[i] as number) + 1) | 0;

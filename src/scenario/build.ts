@@ -280,7 +280,12 @@ export function buildModel(
   const recorder = new MetricsRecorder(
     sim,
     { warmup: config.warmup, window: config.output.window },
-    { readyPods: () => cluster.readyPodCount(), staleNodes: () => kubeProxy.staleNodes() },
+    {
+      readyPods: () => cluster.readyPodCount(),
+      staleNodes: () => kubeProxy.staleNodes(),
+      ejectedHosts: () => relay.ejectedHosts(),
+      ewmaSpread: () => relay.ewmaSpread(),
+    },
     timeseriesWriter(sink),
   );
 

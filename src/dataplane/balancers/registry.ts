@@ -1,4 +1,5 @@
 import type { BalancerDescriptor } from '../types.js';
+import { envoyLeastRequest, envoyRr } from './envoy/balancer.js';
 import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
@@ -12,6 +13,7 @@ import {
   ipvsWlc,
   ipvsWrr,
 } from './ipvs-schedulers.js';
+import { linkerdEwma } from './linkerd/balancer.js';
 import { nftables } from './nftables.js';
 import { nginxStatic } from './nginx.js';
 
@@ -35,6 +37,9 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   ingressNginxEwma,
   grpcPickFirst,
   grpcRoundRobin,
+  envoyRr,
+  envoyLeastRequest,
+  linkerdEwma,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

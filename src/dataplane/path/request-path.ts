@@ -13,7 +13,7 @@ import type { ExternalLb } from '../external-lb.js';
 import type { RequestPathOptions } from '../path-options.js';
 import { Accept, type PodServerHost, type PodServerOptions, PodServers } from '../pod-server.js';
 import { ConnPool, Stage, TryPool, tag, tagGen, tagIndex } from '../pools.js';
-import { ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
+import { ErrorCause, ErrorKind, type L4Balancer, statusKind } from '../types.js';
 import { ClientPool, type ClientPoolHost, type ClientTable } from './client-pool.js';
 import {
   type ClientResolver,
@@ -315,6 +315,16 @@ export class RequestPath
       );
     }
     this.clients.checkCounters();
+  }
+
+  /** The hop's ejected hosts now (timeseries.csv), 0 without a hop that ejects. */
+  ejectedHosts(): number {
+    return this.hop?.ejectedHosts?.() ?? 0;
+  }
+
+  /** The hop's EWMA spread now, seconds (timeseries.csv), 0 without an EWMA balancer. */
+  ewmaSpread(): number {
+    return this.hop?.ewmaSpread?.() ?? 0;
   }
 
   /** Open connections of a client (tests: pool sizes). */
@@ -658,20 +668,5 @@ export class RequestPath
       default:
         break;
     }
-  }
-}
-
-function statusKind(status: number): ErrorKind {
-  switch (status) {
-    case 502:
-      return ErrorKind.http_502;
-    case 503:
-      return ErrorKind.http_503;
-    case 504:
-      return ErrorKind.http_504;
-    case 500:
-      return ErrorKind.http_500;
-    default:
-      return ErrorKind.http_error;
   }
 }

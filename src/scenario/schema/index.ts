@@ -309,6 +309,20 @@ export function crossCheck(s: ParsedScenario): {
         `expected a unique label (balancers[${first}] is also \`${b.label}\`; add \`label: ...\` to tell them apart), got \`${b.label}\` again`,
       );
     } else seen.set(b.label, i);
+    // Mesh proxies (Envoy, Linkerd): a sidecar sits beside an in-cluster client; a gateway on a node.
+    const o = b.options as { placement?: unknown; node?: unknown };
+    if (o.placement === 'sidecar' && s.workload.clients.location === 'external') {
+      add(
+        ['balancers', i, 'placement'],
+        'expected `gateway` with external clients (workload.clients.location: external; a sidecar runs beside an in-cluster client), got `sidecar`',
+      );
+    }
+    if (o.placement === 'gateway' && typeof o.node === 'number' && o.node >= nodes) {
+      add(
+        ['balancers', i, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${o.node}\``,
+      );
+    }
   });
   let scenario = s;
   // Rollout templates become whole pods (the Deployment's pod with the template's keys).
