@@ -60,6 +60,14 @@ export interface L4Balancer {
    * yet). IPVS restarts the attempt entry's SYN_RECV timer.
    */
   synRetransmitted?(ip: Ip): void;
+  /**
+   * Optional: the run starts from a steady state (cluster.initialState `steady`) and the table
+   * just programmed (kube-proxy's bootstrap) has been serving for long. A balancer with a
+   * position (IPVS rr/wrr) puts it where a long history leaves it: anywhere in its cycle,
+   * drawn, not at the list head (unless its `start` option is `fresh`: a Service just created).
+   * Called once, after the first tableProgrammed.
+   */
+  settle?(): void;
 }
 
 /**
@@ -161,6 +169,8 @@ export const ErrorCause = {
   fault_slow: 11,
   /** A `blackhole` fault held the pod: it accepted the request and never answered. */
   fault_blackhole: 12,
+  /** A `refuse` fault closed the pod's listener (the application would otherwise accept). */
+  fault_refuse: 13,
 } as const;
 export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
@@ -173,10 +183,12 @@ export type BalancerFamily =
   | 'nginx'
   | 'ingress-nginx'
   | 'envoy'
-  | 'linkerd';
+  | 'linkerd'
+  | 'grpc'
+  | 'cilium';
 
 /** Families that run as an L7 hop with their own discovery path. */
-export type L7Family = 'ingress-nginx' | 'envoy' | 'linkerd';
+export type L7Family = 'ingress-nginx' | 'envoy' | 'linkerd' | 'grpc';
 
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
@@ -213,6 +225,8 @@ export interface L7Environment {
   readonly stream: (name: string) => Rng;
   readonly keyedStream: (name: string) => import('../engine/index.js').KeyedStream;
   readonly nodeCount: number;
+  /** The cluster's CoreDNS (scenario `cluster.dns`), for families that resolve a headless name. */
+  readonly dns: import('./discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /**
@@ -277,4 +291,11 @@ export interface NginxOptions {
   readonly startAt: number;
   /** Re-read the endpoints and reload every this many seconds; 0 = never (static). Default 0. */
   readonly reloadInterval: number;
+  /**
+   * Each worker's round-robin state at the first load: `steady` (a Nginx that has served this
+   * list for long: anywhere in its cycle, drawn per worker) or `fresh` (nginx's initial state,
+   * current weights 0: every worker begins with the first server). Reloads are fresh (new
+   * workers). Default 'steady'.
+   */
+  readonly start: 'steady' | 'fresh';
 }

@@ -1,5 +1,6 @@
 import type { BalancerDescriptor } from '../types.js';
 import { envoyLeastRequest, envoyRr } from './envoy/balancer.js';
+import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
 import {
@@ -37,6 +38,8 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   envoyRr,
   envoyLeastRequest,
   linkerdEwma,
+  grpcPickFirst,
+  grpcRoundRobin,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

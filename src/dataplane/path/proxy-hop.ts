@@ -1,7 +1,6 @@
 import { type GroundTruth, NO_POD } from '../../cluster/types.js';
 import type { EventKind, KeyedStream, Rng, Simulation } from '../../engine/index.js';
 import { DeadlineQueue } from '../deadline-queue.js';
-import { synGiveUp } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, type NginxOptions, type UpstreamPicker } from '../types.js';
@@ -15,7 +14,7 @@ import {
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
 import type { Network } from './network.js';
-import { synReaches } from './upstream-connect.js';
+import { answerSyn, type SynContext } from './upstream-connect.js';
 
 const HTTP_OK = 200;
 
@@ -66,6 +65,7 @@ export interface NginxDeps {
  * to the next upstream per proxy_next_upstream / _tries / _timeout. See docs/MODEL.md, Nginx.
  */
 export class NginxHop implements L7Hop {
+  private readonly syn: SynContext;
   private readonly sim: Simulation;
   private readonly truth: GroundTruth;
   private readonly tries: TryPool;
@@ -90,10 +90,8 @@ export class NginxHop implements L7Hop {
   /** Nginx worker of a per-request connection, keyed by (user request, client try). */
   private readonly workerRng: KeyedStream;
   private readonly perRequest: boolean;
-  /** Client-side connect give-up (connect timeout capped by the SYN retransmissions). */
+  /** A client's give-up on a dead proxy node (the network's rule, its connect timeout). */
   private readonly clientGiveUp: number;
-  /** proxy_connect_timeout, bounded by the kernel's SYN give-up (tcp_syn_retries). */
-  private readonly upstreamGiveUp: number;
   private readonly nextError: boolean;
   private readonly nextTimeout: boolean;
   private readonly next503: boolean;
@@ -124,6 +122,7 @@ export class NginxHop implements L7Hop {
   constructor(ctx: HopContext, deps: NginxDeps) {
     const sim = ctx.sim;
     this.sim = sim;
+    this.syn = { sim, truth: ctx.truth, servers: ctx.servers, net: ctx.network };
     this.truth = ctx.truth;
     this.tries = ctx.tries;
     this.servers = ctx.servers;
@@ -142,9 +141,7 @@ export class NginxHop implements L7Hop {
     }
     const o = ctx.options;
     this.perRequest = o.connections.mode === 'per-request';
-    const synLimit = synGiveUp(o.timeouts.synRetries);
-    this.clientGiveUp = Math.min(o.timeouts.connect, synLimit);
-    this.upstreamGiveUp = Math.min(no.connectTimeout, synLimit);
+    this.clientGiveUp = ctx.network.unansweredGiveUp(o.timeouts.connect);
     this.kArrive = sim.register('nginx:request', (a) => this.onArrive(a));
     this.kSyn = sim.register('nginx:syn', (a) => this.onSyn(a));
     this.kConnFail = sim.register('nginx:connect-failed', (a) => this.onConnFail(a));
@@ -197,7 +194,8 @@ export class NginxHop implements L7Hop {
     t.delay[r] = d;
     t.conn[r] = -1;
     if (this.net.nodeDown[no.node] === 1) {
-      this.host.failAfter(r, ErrorKind.connect_timeout, ErrorCause.node_failure, this.clientGiveUp);
+      // Nobody answers for the proxy's address: the network's rule, the client's connect timeout.
+      this.host.failAfter(r, this.net.unansweredKind, ErrorCause.node_failure, this.clientGiveUp);
       return;
     }
     if (!this.started && this.sim.now >= no.startAt) this.load();
@@ -207,12 +205,12 @@ export class NginxHop implements L7Hop {
     }
     t.stage[r] = Stage.atProxy;
     t.child[r] = -1;
-    this.sim.schedule(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
+    this.sim.post(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
   }
 
   upstreamResponded(x: number): void {
     const t = this.tries;
-    this.sim.schedule(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
   }
 
   upstreamFailed(x: number, kind: ErrorKind, cause: ErrorCause): void {
@@ -400,22 +398,18 @@ export class NginxHop implements L7Hop {
     t.delay[x] =
       pod === NO_POD ? this.net.halfCross : this.net.oneWay(this.no.node, this.truth.nodeOf(pod));
     t.connStart[x] = now;
-    this.sim.schedule(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
+    t.synSent[x] = 0;
+    this.sim.post(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
   }
 
   private onSyn(arg: number): void {
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    const pod = synReaches(this.truth, this.servers, t, x);
-    if (pod < 0) {
-      if (t.errKind[x] === ErrorKind.connect_timeout) {
-        // No answer: proxy_connect_timeout (bounded by the kernel's SYN give-up).
-        const at = (t.connStart[x] as number) + this.upstreamGiveUp;
-        this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
-      } else this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
-      return;
-    }
+    // No answer: SYN retransmissions, then proxy_connect_timeout (bounded by the kernel's SYN
+    // give-up) or EHOSTUNREACH; RST: refused (./upstream-connect.ts).
+    const pod = answerSyn(this.syn, t, x, arg, this.no.connectTimeout, this.kSyn, this.kConnFail);
+    if (pod < 0) return;
     t.pod[x] = pod;
     t.podGen[x] = this.servers.gen[pod] as number;
     t.serverHeld[x] = 1;

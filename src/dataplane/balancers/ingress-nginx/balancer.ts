@@ -52,6 +52,8 @@ function nginxOptionsOf(o: IngressNginxOptions): NginxOptions {
     // The controller pod runs before the run: nginx holds the initial backends at t = 0.
     startAt: 0,
     reloadInterval: 0,
+    // Read by nginx-static's picker only: the Lua balancers draw their own start.
+    start: 'fresh',
   };
 }
 

@@ -70,12 +70,14 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
     ).toEqual([expect.stringMatching(/^retries\.retryOn: expected a comma-separated list/)]);
   });
 
-  it('grpc: CoreDNS default Corefile, no server max connection age', () => {
+  it('grpc: grpc-go defaults (connection-backoff.md, 30 s resolution), no server max connection age', () => {
     expect(grpcOptions.parse({})).toEqual({
-      coreDns: { ttl: 30, cache: 30, minTtl: 5 },
-      corednsReplicas: 2,
       maxConnectionAge: Number.POSITIVE_INFINITY,
       maxConnectionAgeGrace: Number.POSITIVE_INFINITY,
+      minResolutionInterval: 30,
+      minConnectTimeout: 20,
+      backoff: { baseDelay: 1, multiplier: 1.6, jitter: 0.2, maxDelay: 120 },
+      waitForReady: false,
     });
     expect(grpcOptions.parse({ maxConnectionAge: '5m' }).maxConnectionAge).toBe(300);
   });
