@@ -182,10 +182,10 @@ export type BalancerFamily =
   | 'ipvs'
   | 'nginx'
   | 'ingress-nginx'
-  | 'grpc'
-  | 'cilium'
   | 'envoy'
-  | 'linkerd';
+  | 'linkerd'
+  | 'grpc'
+  | 'cilium';
 
 /** Families that run as an L7 hop with their own discovery path. */
 export type L7Family = 'ingress-nginx' | 'envoy' | 'linkerd' | 'grpc';

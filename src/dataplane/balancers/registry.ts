@@ -35,11 +35,11 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   nginxStatic,
   ingressNginxRr,
   ingressNginxEwma,
-  grpcPickFirst,
-  grpcRoundRobin,
   envoyRr,
   envoyLeastRequest,
   linkerdEwma,
+  grpcPickFirst,
+  grpcRoundRobin,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

@@ -127,6 +127,10 @@ export interface L7Hop {
   abandon(r: number): void;
   /** Whether client try `r`, held by the hop, is lost with node `node` (the hop ran there). */
   diesWith(node: NodeId, r: number): boolean;
+  /** Metric (timeseries.csv `ejected_hosts`): hosts the hop's balancers eject now. */
+  ejectedHosts?(): number;
+  /** Metric (timeseries.csv `ewma_spread_ms`): spread of its EWMA estimates now, seconds. */
+  ewmaSpread?(): number;
   /**
    * Optional, for hops that keep long-lived upstream connections (a gRPC channel's
    * subchannels): pod `pod`'s server stopped accepting (graceful shutdown: it sends GOAWAY on
@@ -135,10 +139,6 @@ export interface L7Hop {
   serverClosing?(pod: PodId): void;
   /** Optional, as serverClosing: pod `pod`'s process died and its kernel reset its connections. */
   serverReset?(pod: PodId): void;
-  /** Metric (timeseries.csv `ejected_hosts`): hosts the hop's balancers eject now. */
-  ejectedHosts?(): number;
-  /** Metric (timeseries.csv `ewma_spread_ms`): spread of its EWMA estimates now, seconds. */
-  ewmaSpread?(): number;
 }
 
 /** A kind of hop: a name (what scenarios and tests refer to) and how to build one. */

@@ -9,8 +9,8 @@ import { nginxHop } from './proxy-hop.js';
  */
 const HOPS = new Map<string, HopDescriptor>([
   [nginxHop.name, nginxHop as HopDescriptor],
-  [grpcHop.name, grpcHop as HopDescriptor],
   [meshHop.name, meshHop as HopDescriptor],
+  [grpcHop.name, grpcHop as HopDescriptor],
 ]);
 
 /** Adds a hop kind (a test-only hop, or one a plugin provides); names are unique. */

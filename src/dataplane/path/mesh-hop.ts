@@ -6,7 +6,6 @@ import {
 } from '../../engine/distributions/index.js';
 import type { EventKind, KeyedStream, Rng, Simulation } from '../../engine/index.js';
 import { carryOver } from '../balancers/endpoint-carry.js';
-import { synGiveUp } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, statusKind } from '../types.js';
@@ -20,7 +19,7 @@ import {
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
 import type { Network } from './network.js';
-import { type UpstreamDialer, upstreamSyn } from './upstream-connect.js';
+import { answerSyn, type SynContext } from './upstream-connect.js';
 
 const HTTP_OK = 200;
 
@@ -130,7 +129,7 @@ export class MeshHop implements L7Hop {
   private readonly sidecar: boolean;
   private readonly perRequest: boolean;
   private readonly clientGiveUp: number;
-  private readonly dialer: UpstreamDialer;
+  private readonly syn: SynContext;
   private readonly latency: Distribution;
   private readonly latencyRng: KeyedStream;
   private readonly backoffRng: KeyedStream;
@@ -201,8 +200,8 @@ export class MeshHop implements L7Hop {
     }
     const o = ctx.options;
     this.perRequest = o.connections.mode === 'per-request';
-    const synLimit = synGiveUp(o.timeouts.synRetries);
-    this.clientGiveUp = Math.min(o.timeouts.connect, synLimit);
+    this.clientGiveUp = ctx.network.unansweredGiveUp(o.timeouts.connect);
+    this.syn = { sim, truth: ctx.truth, servers: ctx.servers, net: ctx.network };
     this.latency = makeDistribution(deps.traversal, `${deps.name}.sidecarLatency`);
     // One stream for every mesh family: the same request pays the same traversal in each.
     this.latencyRng = ctx.keyedStream('mesh:latency');
@@ -221,15 +220,6 @@ export class MeshHop implements L7Hop {
     this.kArrive = sim.register(`${n}:request`, (a) => this.onArrive(a));
     this.kSyn = sim.register(`${n}:syn`, (a) => this.onSyn(a));
     this.kConnFail = sim.register(`${n}:connect-failed`, (a) => this.onConnFail(a));
-    this.dialer = {
-      sim,
-      truth: this.truth,
-      servers: this.servers,
-      net: this.net,
-      connectTimeout: deps.connectTimeout,
-      kSyn: this.kSyn,
-      kConnFail: this.kConnFail,
-    };
     this.kResp = sim.register(`${n}:upstream-response`, (a) => this.onResp(a));
     this.kRetry = sim.register(`${n}:retry`, (a) => this.onRetry(a));
     // The proxies hold the Service's endpoints from the start (the control plane ran before).
@@ -268,12 +258,7 @@ export class MeshHop implements L7Hop {
       d = cn === -1 ? this.net.halfExt : this.net.oneWay(cn, node);
       if (this.net.nodeDown[node] === 1) {
         t.delay[r] = d;
-        this.host.failAfter(
-          r,
-          ErrorKind.connect_timeout,
-          ErrorCause.node_failure,
-          this.clientGiveUp,
-        );
+        this.host.failAfter(r, this.net.unansweredKind, ErrorCause.node_failure, this.clientGiveUp);
         return;
       }
     }
@@ -286,12 +271,12 @@ export class MeshHop implements L7Hop {
       this.latencyRng.rngFor(t.req[r] as number, t.tryNo[r] as number, 0),
     );
     const reach = this.perRequest && !this.sidecar ? 3 * d : d;
-    this.sim.schedule(reach + through, this.kArrive, tag(r, t.cgen[r] as number));
+    this.sim.post(reach + through, this.kArrive, tag(r, t.cgen[r] as number));
   }
 
   upstreamResponded(x: number): void {
     const t = this.tries;
-    this.sim.schedule(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
   }
 
   upstreamFailed(x: number, kind: ErrorKind, cause: ErrorCause): void {
@@ -481,14 +466,15 @@ export class MeshHop implements L7Hop {
         pod !== NO_POD &&
         (this.connPod[p] as Int32Array)[k] === pod &&
         (this.connGen[p] as Int32Array)[k] === (this.servers.gen[pod] as number) &&
-        this.truth.isListening(pod)
+        this.servers.alive[pod] === 1 &&
+        !this.servers.isClosed(pod)
       ) {
         // A pooled connection: the request goes at once (HTTP/2: a new stream).
         if (!this.deps.multiplexed) idle[k] = (idle[k] as number) - 1;
         this.connected(x, pod, 1);
         return;
       }
-      idle[k] = 0; // the pod behind them is gone or shut its listener: they were closed
+      idle[k] = 0; // another pod or container behind the IP, or it shut down: they were closed
     }
     t.stage[x] = Stage.upConnecting;
     t.synSent[x] = 0;
@@ -521,7 +507,7 @@ export class MeshHop implements L7Hop {
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    const pod = upstreamSyn(this.dialer, t, x, arg);
+    const pod = answerSyn(this.syn, t, x, arg, this.deps.connectTimeout, this.kSyn, this.kConnFail);
     if (pod < 0) return;
     // The new connection belongs to the pool of (proxy, slot, host) from now on.
     const h = this.hostOf(x);
@@ -546,15 +532,13 @@ export class MeshHop implements L7Hop {
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
     const kind = t.errKind[x] as ErrorKind;
-    // Nobody answered (silence until the connect timeout, or EHOSTUNREACH), or an RST.
-    const timeout = kind !== ErrorKind.refused;
+    const timeout = kind === ErrorKind.connect_timeout;
     const h = this.hostOf(x);
-    const outcome =
-      kind === ErrorKind.host_unreachable
+    const outcome = timeout
+      ? UpstreamOutcome.connectTimeout
+      : kind === ErrorKind.host_unreachable
         ? UpstreamOutcome.unreachable
-        : timeout
-          ? UpstreamOutcome.connectTimeout
-          : UpstreamOutcome.refused;
+        : UpstreamOutcome.refused;
     this.ended(x, h, outcome, 0, false);
     const s = this.deps.statuses;
     this.tryFailed(
@@ -646,7 +630,7 @@ export class MeshHop implements L7Hop {
         ceiling > 0
           ? ceiling * this.backoffRng.rngFor(t.req[a] as number, t.tryNo[a] as number, n).next()
           : 0;
-      this.sim.schedule(wait, this.kRetry, tag(a, t.cgen[a] as number));
+      this.sim.post(wait, this.kRetry, tag(a, t.cgen[a] as number));
       return;
     }
     this.host.respondToClient(a, status, cause, -1);

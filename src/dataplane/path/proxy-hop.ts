@@ -14,7 +14,7 @@ import {
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
 import type { Network } from './network.js';
-import { type UpstreamDialer, upstreamSyn } from './upstream-connect.js';
+import { answerSyn, type SynContext } from './upstream-connect.js';
 
 const HTTP_OK = 200;
 
@@ -65,6 +65,7 @@ export interface NginxDeps {
  * to the next upstream per proxy_next_upstream / _tries / _timeout. See docs/MODEL.md, Nginx.
  */
 export class NginxHop implements L7Hop {
+  private readonly syn: SynContext;
   private readonly sim: Simulation;
   private readonly truth: GroundTruth;
   private readonly tries: TryPool;
@@ -116,12 +117,12 @@ export class NginxHop implements L7Hop {
   private readonly kArrive: EventKind;
   private readonly kSyn: EventKind;
   private readonly kConnFail: EventKind;
-  private readonly dialer: UpstreamDialer;
   private readonly kResp: EventKind;
 
   constructor(ctx: HopContext, deps: NginxDeps) {
     const sim = ctx.sim;
     this.sim = sim;
+    this.syn = { sim, truth: ctx.truth, servers: ctx.servers, net: ctx.network };
     this.truth = ctx.truth;
     this.tries = ctx.tries;
     this.servers = ctx.servers;
@@ -144,15 +145,6 @@ export class NginxHop implements L7Hop {
     this.kArrive = sim.register('nginx:request', (a) => this.onArrive(a));
     this.kSyn = sim.register('nginx:syn', (a) => this.onSyn(a));
     this.kConnFail = sim.register('nginx:connect-failed', (a) => this.onConnFail(a));
-    this.dialer = {
-      sim,
-      truth: this.truth,
-      servers: this.servers,
-      net: this.net,
-      connectTimeout: this.no.connectTimeout,
-      kSyn: this.kSyn,
-      kConnFail: this.kConnFail,
-    };
     this.kResp = sim.register('nginx:upstream-response', (a) => this.onResp(a));
 
     const rng = ctx.stream('nginx');
@@ -414,10 +406,10 @@ export class NginxHop implements L7Hop {
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    const pod = upstreamSyn(this.dialer, t, x, arg);
-    if (pod < 0) {
-      return;
-    }
+    // No answer: SYN retransmissions, then proxy_connect_timeout (bounded by the kernel's SYN
+    // give-up) or EHOSTUNREACH; RST: refused (./upstream-connect.ts).
+    const pod = answerSyn(this.syn, t, x, arg, this.no.connectTimeout, this.kSyn, this.kConnFail);
+    if (pod < 0) return;
     t.pod[x] = pod;
     t.podGen[x] = this.servers.gen[pod] as number;
     t.serverHeld[x] = 1;

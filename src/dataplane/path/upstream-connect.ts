@@ -5,54 +5,53 @@ import type { TryPool } from '../pools.js';
 import { ErrorCause, ErrorKind } from '../types.js';
 import { type Network, refusalCause } from './network.js';
 
-/** What an L7 hop that dials pod IPs itself gives `upstreamSyn`: its engine and event kinds. */
-export interface UpstreamDialer {
+/** What a hop that dials pod IPs itself answers its SYNs with (built once per hop). */
+export interface SynContext {
   readonly sim: Simulation;
   readonly truth: GroundTruth;
   readonly servers: PodServers;
   readonly net: Network;
-  /** The hop's connect timeout (proxy_connect_timeout, Envoy's connect_timeout), seconds. */
-  readonly connectTimeout: number;
-  /** Its event for a (re)transmitted SYN reaching the IP; the same `arg` comes back. */
-  readonly kSyn: EventKind;
-  /** Its event for the connect attempt's failure (kind and cause in the try's columns). */
-  readonly kConnFail: EventKind;
 }
 
 /**
- * What the SYN of upstream try `x` (to `tries.ip[x]`, sent `tries.connStart[x]`) meets now, by
- * the network's one rule for every connection (./network.ts): the pod, listening (returned); or
- * -1 with the next step posted: nobody answers (no pod behind the IP, or its node is gone) ->
- * the next SYN retransmission (a pod taking the IP meanwhile answers it), or the give-up
- * (silence until the hop's connect timeout bounded by the kernel's SYN give-up, or
- * EHOSTUNREACH); the pod's kernel answers RST (not listening yet, closed after SIGTERM, a
- * refuse fault) -> `refused` one delay later. Shared by ./proxy-hop.ts and ./mesh-hop.ts; the
- * hop sets `tries.synSent[x] = 0` when it dials.
+ * An L7 hop's SYN for upstream try `x` (to `tries.ip[x]`, started at `connStart[x]`, `synSent[x]`
+ * sent before this one) arrives now. Returns the pod when it is there and listening; otherwise
+ * -1, with the try's error set and the next event posted with payload `arg`: the network's rule
+ * for every connection when nobody answers (SYN retransmissions that a pod taking the IP
+ * meanwhile answers, on `kSyn`; then silence until `connectTimeout`, bounded by the kernel's SYN
+ * give-up, or EHOSTUNREACH, on `kConnFail`), or RST one way back (`refused`, on `kConnFail`).
+ * Shared by ./proxy-hop.ts and ./mesh-hop.ts.
  */
-export function upstreamSyn(d: UpstreamDialer, t: TryPool, x: number, arg: number): number {
-  const truth = d.truth;
-  const pod = truth.podAt(t.ip[x] as number);
-  const sim = d.sim;
-  if (pod === NO_POD || !truth.isReachable(pod)) {
+export function answerSyn(
+  c: SynContext,
+  t: TryPool,
+  x: number,
+  arg: number,
+  connectTimeout: number,
+  kSyn: EventKind,
+  kConnFail: EventKind,
+): number {
+  const pod = c.truth.podAt(t.ip[x] as number);
+  if (pod === NO_POD || !c.truth.isReachable(pod)) {
     t.errCause[x] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
     const start = t.connStart[x] as number;
     const sent = (t.synSent[x] as number) + 1;
     t.synSent[x] = sent;
-    const net = d.net;
-    const retx = net.nextSyn(start, t.delay[x] as number, sent, d.connectTimeout);
+    const net = c.net;
+    const retx = net.nextSyn(start, t.delay[x] as number, sent, connectTimeout);
     if (retx >= 0) {
-      sim.postAt(retx, d.kSyn, arg);
+      c.sim.postAt(retx, kSyn, arg);
       return -1;
     }
     t.errKind[x] = net.unansweredKind;
-    const at = start + net.unansweredGiveUp(d.connectTimeout);
-    sim.postAt(Math.max(at, sim.now), d.kConnFail, arg);
+    const at = start + net.unansweredGiveUp(connectTimeout);
+    c.sim.postAt(Math.max(at, c.sim.now), kConnFail, arg);
     return -1;
   }
-  if (!truth.isListening(pod)) {
+  if (!c.truth.isListening(pod)) {
     t.errKind[x] = ErrorKind.refused;
-    t.errCause[x] = refusalCause(truth, d.servers, pod);
-    sim.post(t.delay[x] as number, d.kConnFail, arg);
+    t.errCause[x] = refusalCause(c.truth, c.servers, pod);
+    c.sim.post(t.delay[x] as number, kConnFail, arg);
     return -1;
   }
   return pod;

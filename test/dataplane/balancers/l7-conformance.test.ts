@@ -26,15 +26,15 @@ const ips = (n: number, base = 1) =>
   Uint32Array.from({ length: n }, (_, i) => 0x0af40000 + base + i);
 
 describe('every l7 balancer', () => {
-  it('is registered: ingress-nginx, gRPC, Envoy and Linkerd', () => {
+  it('is registered: ingress-nginx, Envoy, Linkerd and gRPC', () => {
     expect(l7.map((d) => d.name)).toEqual([
       'ingress-nginx-rr',
       'ingress-nginx-ewma',
-      'grpc-pick-first',
-      'grpc-round-robin',
       'envoy-rr',
       'envoy-least-request',
       'linkerd-ewma',
+      'grpc-pick-first',
+      'grpc-round-robin',
     ]);
   });
   for (const d of l7) {
@@ -111,29 +111,6 @@ describe('ingress-nginx-ewma', () => {
   });
 });
 
-describe('grpc-round-robin and grpc-pick-first', () => {
-  const get = (name: string) => l7.find((x) => x.name === name) as L7BalancerDescriptor;
-  it('round_robin cycles over every READY subchannel from a random start', () => {
-    const d = get('grpc-round-robin');
-    const starts = new Set<number>();
-    for (let seed = 1; seed <= 40; seed++) {
-      const p = d.createPicker(ips(5), d.options.parse({}), new RandomSource(seed).stream('t'));
-      const first = p.pick(0, 0);
-      starts.add(first);
-      for (let i = 1; i <= 10; i++) expect(p.pick(0, 0b11111)).toBe((first + i) % 5);
-    }
-    expect(starts.size).toBe(5);
-  });
-  it('pick_first sends every RPC to the first address, and to the new first after an update', () => {
-    const d = get('grpc-pick-first');
-    const p = d.createPicker(ips(4), d.options.parse({}), new RandomSource(1).stream('t'));
-    for (let i = 0; i < 20; i++) expect(p.pick(0, 0)).toBe(0);
-    p.reload(ips(3, 50), 1);
-    expect(p.pick(1, 0)).toBe(0);
-    expect(p.ips[0]).toBe(ips(3, 50)[0]);
-  });
-});
-
 /**
  * The mesh families, through the same picker protocol (worker 0 of one proxy; a request's start
  * is `connectionOpened`, a cancelled one `connectionClosed`, a 5xx `reportFailure`):
@@ -207,5 +184,28 @@ describe('linkerd-ewma', () => {
     // A pending request on 0 doubles its load (30 ms x 2): with two distinct choices 1 always wins.
     p.connectionOpened(0);
     for (let i = 0; i < 50; i++) expect(p.pick(0, 0)).toBe(1);
+  });
+});
+
+describe('grpc-round-robin and grpc-pick-first', () => {
+  const get = (name: string) => l7.find((x) => x.name === name) as L7BalancerDescriptor;
+  it('round_robin cycles over every READY subchannel from a random start', () => {
+    const d = get('grpc-round-robin');
+    const starts = new Set<number>();
+    for (let seed = 1; seed <= 40; seed++) {
+      const p = d.createPicker(ips(5), d.options.parse({}), new RandomSource(seed).stream('t'));
+      const first = p.pick(0, 0);
+      starts.add(first);
+      for (let i = 1; i <= 10; i++) expect(p.pick(0, 0b11111)).toBe((first + i) % 5);
+    }
+    expect(starts.size).toBe(5);
+  });
+  it('pick_first sends every RPC to the first address, and to the new first after an update', () => {
+    const d = get('grpc-pick-first');
+    const p = d.createPicker(ips(4), d.options.parse({}), new RandomSource(1).stream('t'));
+    for (let i = 0; i < 20; i++) expect(p.pick(0, 0)).toBe(0);
+    p.reload(ips(3, 50), 1);
+    expect(p.pick(1, 0)).toBe(0);
+    expect(p.ips[0]).toBe(ips(3, 50)[0]);
   });
 });
