@@ -15,6 +15,7 @@ import { isMapping, type SchemaContext } from './schema/common.js';
 import {
   type BalancerCatalog,
   crossCheck,
+  crossCheckParts,
   DEFAULTS,
   type ParsedScenario,
   scenarioSchema,
@@ -129,14 +130,25 @@ function schemaFor(
   return s;
 }
 
+/** Failing variants cross-checked in the same pass as their field errors. */
+const CROSS_CHECKED_VARIANTS = 1;
+
 /** Validates one variant's raw content; returns its config or its problems. */
 function validateVariant(
   raw: unknown,
   schema: ReturnType<typeof scenarioSchema>,
   defaultName: string,
+  crossParts: boolean,
 ): { config?: ScenarioConfig; problems: RawProblem[] } {
   const r = safeParse(schema, raw);
-  if (!r.success) return { problems: toRawProblems(r.error.issues) };
+  // Cross-section problems of the sections that did parse, in the same report.
+  if (!r.success)
+    return {
+      problems: [
+        ...toRawProblems(r.error.issues),
+        ...(crossParts ? crossCheckParts(schema, raw) : []),
+      ],
+    };
   const { sweep: _sweep, ...parsed } = r.data;
   const { problems, scenario } = crossCheck(parsed as ParsedScenario);
   if (problems.length > 0) return { problems };
@@ -288,9 +300,15 @@ export function resolveScenario(
   const seen = new Map<string, { p: RawProblem; count: number; firstLabel: string }>();
   const variants: Variant[] = [];
   const schema = schemaFor(catalog, ctx);
+  // Cross-checking a variant that failed costs a second parse, section by section: the first
+  // failing variant gets it (a file without a sweep always; a sweep of thousands of broken
+  // variants stays fast: the loader fuzz bounds each file at 1 s of CPU); problems the other
+  // failing variants would add come once their field errors are fixed.
+  let failing = 0;
   for (const rv of rawVariants) {
     inheritServiceAffinity(rv.raw, catalog);
-    const r = validateVariant(rv.raw, schema, defaultName);
+    const r = validateVariant(rv.raw, schema, defaultName, failing < CROSS_CHECKED_VARIANTS);
+    if (r.config === undefined) failing++;
     for (const p of r.problems) {
       const key = `${formatPath(p.path)}\u0000${p.message}`;
       const e = seen.get(key);

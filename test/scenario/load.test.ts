@@ -312,6 +312,45 @@ describe('problems', () => {
     ]);
   });
 
+  it('cross-section problems come in the same report as field errors (issue 14 point 9)', () => {
+    const text = [
+      'duration: 60s',
+      'cluster: {nodes: 3}',
+      'workload: {concurency: 3}',
+      'churn:',
+      '  - {type: rollout, at: 90s}',
+      '  - {type: scale, at: 10s, replicas: -1}',
+      '  - {type: node-failure, at: 70s, node: 5}',
+      'faults:',
+      '  - {type: refuse, pods: {count: 1}, at: 2m, for: 10s}',
+      '',
+    ].join('\n');
+    expect(problems(text)).toEqual([
+      'f.yaml: workload.concurency: unknown key `concurency`; expected one of `arrivals`, `clients`, `connections`, `timeouts`, `retries`',
+      'f.yaml: churn[1].replicas: expected an integer >= 0, got `-1`',
+      // Cross checks of the parts that parsed, with the file's indices (churn[1] was bad).
+      'f.yaml: churn[0].at: expected a time <= duration (1m), got `90s`',
+      'f.yaml: churn[2].at: expected a time <= duration (1m), got `70s`',
+      'f.yaml: churn[2].node: expected a node index < 3 (cluster.nodes), got `5`',
+      'f.yaml: faults[0].at: expected a time <= duration (1m), got `2m`',
+    ]);
+  });
+
+  it('a cross check whose other side has a field error is left out (no false alarm)', () => {
+    // cluster.nodes is bad: the node index cannot be judged against the default 3 nodes.
+    expect(
+      problems('cluster: {nodes: 0}\nchurn: [{type: node-failure, at: 1s, node: 5}]\n'),
+    ).toEqual(['f.yaml: cluster.nodes: expected an integer >= 1 and <= 5000, got `0`']);
+    // duration is bad: times are not compared with the default duration.
+    expect(problems('duration: soon\nchurn: [{type: rollout, at: 900s}]\n')).toEqual([
+      'f.yaml: duration: expected a duration (seconds, or a string such as `250ms`, `5s`, `10m`) > 0, got `soon`',
+    ]);
+    // The check's own entry is bad: its field error only.
+    expect(problems('duration: 10s\nchurn: [{type: rollout, at: 20s, extra: 1}]\n')).toEqual([
+      'f.yaml: churn[0].extra: unknown key `extra`; expected one of `type`, `at`, `template`',
+    ]);
+  });
+
   it('gives line numbers', () => {
     try {
       loadScenarioText('name: x\ncluster:\n  nodes: 0\n', { file: 'f.yaml' });

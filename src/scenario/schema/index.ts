@@ -14,7 +14,7 @@ import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
 import { faultsSchema } from './faults.js';
-import { parseInto, type RawProblem } from './issues.js';
+import { parseInto, type RawProblem, safeParse } from './issues.js';
 import {
   churnSchema,
   clusterSchema,
@@ -164,22 +164,43 @@ export function crossCheck(s: ParsedScenario): {
   problems: RawProblem[];
   scenario: ParsedScenario;
 } {
-  const problems: RawProblem[] = [];
-  const add = (path: PropertyKey[], message: string) => problems.push({ path, message });
+  const problems = crossProblems(s).map(({ path, message }) => ({ path, message }));
+  const scenario = withCrossDefaults(s);
+  // Whether a job fits (requests in flight, memory, time): only for a scenario otherwise valid.
+  if (problems.length === 0) problems.push(...resourceProblems(scenario));
+  return { problems, scenario };
+}
+
+/** A cross-section problem and the root sections it read beyond its own path's first key. */
+interface CrossProblem extends RawProblem {
+  readonly needs: readonly string[];
+}
+
+/** The checks that span sections (the first key of a problem's path is a section it reads). */
+function crossProblems(s: ParsedScenario): CrossProblem[] {
+  const problems: CrossProblem[] = [];
+  const add = (path: PropertyKey[], message: string, needs: readonly string[] = []) =>
+    problems.push({ path, message, needs });
   const nodes = s.cluster.nodes;
   const dur = formatDuration(s.duration);
   if (s.warmup >= s.duration) {
-    add(['warmup'], `expected a duration < duration (${dur}), got \`${formatDuration(s.warmup)}\``);
+    add(
+      ['warmup'],
+      `expected a duration < duration (${dur}), got \`${formatDuration(s.warmup)}\``,
+      DURATION,
+    );
   }
   if (s.output.window > s.duration) {
     add(
       ['output', 'window'],
       `expected a duration <= duration (${dur}), got \`${formatDuration(s.output.window)}\``,
+      DURATION,
     );
   } else if (s.duration / s.output.window > LIMITS.windows) {
     add(
       ['output', 'window'],
       `expected at most ${LIMITS.windows} windows per run (the limit: duration / output.window rows per job in timeseries.csv), got ${Math.ceil(s.duration / s.output.window)} (window \`${formatDuration(s.output.window)}\`)`,
+      DURATION,
     );
   }
   // The node IPAM carves the pod CIDR into one /nodeCidrMaskSize range per node
@@ -202,12 +223,14 @@ export function crossCheck(s: ParsedScenario): {
     add(
       ['workload', 'clients', 'placement', 'weights'],
       `expected ${nodes} weights (one per node, cluster.nodes), got ${placement.weights.length}`,
+      CLUSTER,
     );
   }
   if (s.service.clusterIP === 'None' && s.workload.clients.location === 'external') {
     add(
       ['service', 'clusterIP'],
       'expected in-cluster clients with a headless Service (external clients cannot resolve cluster DNS; use `workload.clients.location: internal`), got `None`',
+      ['workload'],
     );
   }
   const ext = s.workload.clients.external.nodes;
@@ -216,6 +239,7 @@ export function crossCheck(s: ParsedScenario): {
       add(
         ['workload', 'clients', 'external', 'nodes', i],
         `expected a node index < ${nodes} (cluster.nodes), got \`${n}\``,
+        CLUSTER,
       );
     }
   });
@@ -225,18 +249,21 @@ export function crossCheck(s: ParsedScenario): {
       add(
         ['churn', i, 'type'],
         'expected no `scale` for a DaemonSet (deployment.kind: it runs one pod per schedulable node, cluster.nodes), got `scale`',
+        ['deployment'],
       );
     }
     if (c.type !== 'crash' && c.at > s.duration) {
       add(
         ['churn', i, 'at'],
         `expected a time <= duration (${dur}), got \`${formatDuration(c.at)}\``,
+        DURATION,
       );
     }
     if (c.type === 'node-failure' && c.node >= nodes) {
       add(
         ['churn', i, 'node'],
         `expected a node index < ${nodes} (cluster.nodes), got \`${c.node}\``,
+        CLUSTER,
       );
     }
     if (c.type === 'crash' && c.until !== null && c.until < c.from) {
@@ -251,6 +278,7 @@ export function crossCheck(s: ParsedScenario): {
       add(
         ['faults', i, 'at'],
         `expected a time <= duration (${dur}), got \`${formatDuration(f.at)}\``,
+        DURATION,
       );
     }
     const sel = f.type === 'kube-proxy-restart' ? f.nodes : f.pods;
@@ -263,12 +291,17 @@ export function crossCheck(s: ParsedScenario): {
           ? `an ordinal < ${limit} (a DaemonSet's initial pods: one per node, cluster.nodes)`
           : `an ordinal < ${limit} (deployment.replicas: positions in the initial pod list)`;
     sel.ordinals?.forEach((o, j) => {
-      if (o >= limit) add(['faults', i, key, 'ordinals', j], `expected ${what}, got \`${o}\``);
+      if (o >= limit)
+        add(['faults', i, key, 'ordinals', j], `expected ${what}, got \`${o}\``, [
+          'cluster',
+          'deployment',
+        ]);
     });
     if (sel.node !== undefined && sel.node >= nodes) {
       add(
         ['faults', i, key, 'node'],
         `expected a node index < ${nodes} (cluster.nodes), got \`${sel.node}\``,
+        CLUSTER,
       );
     }
   });
@@ -315,15 +348,26 @@ export function crossCheck(s: ParsedScenario): {
       add(
         ['balancers', i, 'placement'],
         'expected `gateway` with external clients (workload.clients.location: external; a sidecar runs beside an in-cluster client), got `sidecar`',
+        ['workload'],
       );
     }
     if (o.placement === 'gateway' && typeof o.node === 'number' && o.node >= nodes) {
       add(
         ['balancers', i, 'node'],
         `expected a node index < ${nodes} (cluster.nodes), got \`${o.node}\``,
+        CLUSTER,
       );
     }
   });
+  return problems;
+}
+
+const DURATION = ['duration'] as const;
+const CLUSTER = ['cluster'] as const;
+
+/** The scenario with the defaults that depend on other sections filled in. */
+function withCrossDefaults(s: ParsedScenario): ParsedScenario {
+  const a = s.workload.arrivals;
   let scenario = s;
   // Rollout templates become whole pods (the Deployment's pod with the template's keys).
   if (s.churn.some((c) => c.type === 'rollout' && c.template !== undefined)) {
@@ -339,7 +383,74 @@ export function crossCheck(s: ParsedScenario): {
   if (a.process === 'diurnal' && a.period === 0) {
     scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }
-  // Whether a job fits (requests in flight, memory, time): only for a scenario otherwise valid.
-  if (problems.length === 0) problems.push(...resourceProblems(scenario));
-  return { problems, scenario };
+  return scenario;
+}
+
+/** Root sections that are lists, parsed element by element by crossCheckParts. */
+const LIST_SECTIONS: ReadonlySet<string> = new Set(['churn', 'faults']);
+/** The root sections crossProblems reads (the others need no parse for it). */
+const CROSS_SECTIONS = [
+  'duration',
+  'warmup',
+  'output',
+  'cluster',
+  'deployment',
+  'service',
+  'workload',
+  'churn',
+  'faults',
+  'balancers',
+] as const;
+
+/**
+ * The cross-section checks of content whose field validation failed, for the same report as the
+ * field errors (a churn time after `duration` beside a misspelt key). Each root section is parsed
+ * on its own (churn and faults entry by entry); a section that fails is stood in for by its
+ * default, and a cross problem is kept only when every section it reads parsed: a bad
+ * `cluster.nodes` must not make every node index look out of range. Entries that failed are not
+ * cross-checked (their field errors are reported); paths keep the file's indices.
+ */
+export function crossCheckParts(
+  schema: ReturnType<typeof scenarioSchema>,
+  raw: unknown,
+): RawProblem[] {
+  if (!isMapping(raw)) return [];
+  const parts: Record<string, unknown> = {};
+  const failed = new Set<string>();
+  const kept = new Map<string, number[]>();
+  const shape = schema.shape as Record<string, z.ZodType>;
+  for (const key of CROSS_SECTIONS) {
+    const sub = shape[key] as z.ZodType;
+    const v = raw[key];
+    if (LIST_SECTIONS.has(key) && Array.isArray(v)) {
+      const items: unknown[] = [];
+      const at: number[] = [];
+      v.forEach((item, i) => {
+        const r = safeParse(sub, [item]);
+        if (r.success) {
+          items.push((r.data as unknown[])[0]);
+          at.push(i);
+        }
+      });
+      parts[key] = items;
+      kept.set(key, at);
+      continue;
+    }
+    const r = safeParse(sub, v);
+    if (r.success) {
+      parts[key] = r.data;
+      continue;
+    }
+    failed.add(key);
+    const stand = safeParse(sub, undefined);
+    if (!stand.success) return [];
+    parts[key] = stand.data;
+  }
+  return crossProblems(parts as unknown as ParsedScenario)
+    .filter((p) => !failed.has(String(p.path[0])) && p.needs.every((k) => !failed.has(k)))
+    .map(({ path, message }) => {
+      const at = kept.get(String(path[0]));
+      if (at === undefined || typeof path[1] !== 'number') return { path, message };
+      return { path: [path[0]!, at[path[1]]!, ...path.slice(2)], message };
+    });
 }
