@@ -230,6 +230,24 @@ export function buildModel(
     { onEndpointChange: (c) => changes.push(c) },
   );
 
+  // A family with its own per-node discovery path (Cilium's agents) programs the nodes' tables
+  // in place of kube-proxy, which still runs for the propagation outputs.
+  const ownTables =
+    descriptor.kind === 'l4' && descriptor.nodeTables !== undefined
+      ? descriptor.nodeTables(
+          descriptor.options.parse(balancer.options),
+          {
+            sim,
+            feed: controller,
+            watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
+            stream: (name) => random.stream(name),
+            keyedStream: (name) => random.keyedStream(name),
+            nodeCount: config.cluster.nodes,
+            dns: config.cluster.dns,
+          },
+          (node) => relay.tableProgrammed(node),
+        )
+      : undefined;
   const kp = config.kubeProxy;
   const sc = kp.syncCost;
   const kubeProxy = new KubeProxy(
@@ -253,7 +271,10 @@ export function buildModel(
     }),
     random,
     {
-      tableProgrammed: (node) => relay.tableProgrammed(node),
+      // Unless the family programs the nodes itself (Cilium's agents).
+      tableProgrammed: (node) => {
+        if (ownTables === undefined) relay.tableProgrammed(node);
+      },
       changeProgrammed: (changeId, node, at) => {
         const c = changes[changeId];
         if (c === undefined) return;
@@ -378,7 +399,7 @@ export function buildModel(
     keyedStream: (name) => random.keyedStream(name),
     options: pathOptions,
     pod: podServer,
-    ...(balancers ? { balancers, tables: kubeProxy } : {}),
+    ...(balancers ? { balancers, tables: ownTables ?? kubeProxy } : {}),
     ...(hop ? { hop } : {}),
     ...(headless ? { dns: headless } : {}),
   });
@@ -434,6 +455,7 @@ export function buildModel(
   controller.bootstrap();
   // CoreDNS's informers start from the controller's initial state, as kube-proxy's.
   headless?.start();
+  ownTables?.start();
   kubeProxy.bootstrap();
 
   return {

@@ -1,4 +1,5 @@
 import type { BalancerDescriptor } from '../types.js';
+import { ciliumMaglev, ciliumRandom } from './cilium/balancer.js';
 import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
@@ -35,6 +36,8 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   ingressNginxEwma,
   grpcPickFirst,
   grpcRoundRobin,
+  ciliumRandom,
+  ciliumMaglev,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

@@ -23,6 +23,8 @@ describe('balancer registry', () => {
       'ingress-nginx-ewma',
       'grpc-pick-first',
       'grpc-round-robin',
+      'cilium-random',
+      'cilium-maglev',
     ]);
     expect(new Set(BALANCER_NAMES).size).toBe(BALANCERS.length);
   });
