@@ -32,7 +32,7 @@ import { resolveRequestPathOptions } from '../dataplane/path-options.js';
 import { PodBehaviour, type PodFaultEffect, type PodProfile } from '../dataplane/pod-behaviour.js';
 import { resolvePodServerOptions } from '../dataplane/pod-server.js';
 import type { ProxyMode } from '../dataplane/sync-cost.js';
-import type { L4Balancer, NginxOptions } from '../dataplane/types.js';
+import type { L4Balancer, L7Environment, NginxOptions } from '../dataplane/types.js';
 import { type DistributionSpec, makeDistribution } from '../engine/distributions/index.js';
 import { RandomSource, Simulation } from '../engine/index.js';
 import { MetricsRecorder } from '../metrics/index.js';
@@ -230,22 +230,22 @@ export function buildModel(
     { onEndpointChange: (c) => changes.push(c) },
   );
 
+  // What the families with a discovery path of their own are wired from.
+  const env: L7Environment = {
+    sim,
+    feed: controller,
+    watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
+    stream: (name) => random.stream(name),
+    keyedStream: (name) => random.keyedStream(name),
+    nodeCount: config.cluster.nodes,
+    dns: config.cluster.dns,
+  };
   // A family with its own per-node discovery path (Cilium's agents) programs the nodes' tables
   // in place of kube-proxy, which still runs for the propagation outputs.
   const ownTables =
     descriptor.kind === 'l4' && descriptor.nodeTables !== undefined
-      ? descriptor.nodeTables(
-          descriptor.options.parse(balancer.options),
-          {
-            sim,
-            feed: controller,
-            watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
-            stream: (name) => random.stream(name),
-            keyedStream: (name) => random.keyedStream(name),
-            nodeCount: config.cluster.nodes,
-            dns: config.cluster.dns,
-          },
-          (node) => relay.tableProgrammed(node),
+      ? descriptor.nodeTables(descriptor.options.parse(balancer.options), env, (node) =>
+          relay.tableProgrammed(node),
         )
       : undefined;
   const kp = config.kubeProxy;
@@ -358,15 +358,7 @@ export function buildModel(
     }
   } else if (descriptor.kind === 'l7') {
     try {
-      hop = descriptor.hop(balancer.options, {
-        sim,
-        feed: controller,
-        watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
-        stream: (name) => random.stream(name),
-        keyedStream: (name) => random.keyedStream(name),
-        nodeCount: config.cluster.nodes,
-        dns: config.cluster.dns,
-      });
+      hop = descriptor.hop(balancer.options, env);
     } catch (e) {
       if (e instanceof RangeError) {
         throw new RangeError(`balancers[${balancer.label}].${e.message}`);
