@@ -197,10 +197,16 @@ export function buildModel(
       initialState: config.cluster.initialState,
       awaitDrain: true,
       deployment: {
+        kind: config.deployment.kind,
         replicas: config.deployment.replicas,
         maxSurge: config.deployment.maxSurge,
         maxUnavailable: config.deployment.maxUnavailable,
         minReadySeconds: config.deployment.minReadySeconds,
+        podManagementPolicy: config.deployment.podManagementPolicy,
+        updateStrategy: {
+          type: config.deployment.updateStrategy.type,
+          ...config.deployment.updateStrategy.rollingUpdate,
+        },
       },
       pod: clusterPod(pod, 'deployment.pod'),
       templates: templates.slice(1).map((t, k) => clusterPod(t, templateWhere(k + 1))),
@@ -295,7 +301,12 @@ export function buildModel(
   const recorder = new MetricsRecorder(
     sim,
     { warmup: config.warmup, window: config.output.window },
-    { readyPods: () => cluster.readyPodCount(), staleNodes: () => kubeProxy.staleNodes() },
+    {
+      readyPods: () => cluster.readyPodCount(),
+      staleNodes: () => kubeProxy.staleNodes(),
+      ejectedHosts: () => relay.ejectedHosts(),
+      ewmaSpread: () => relay.ewmaSpread(),
+    },
     timeseriesWriter(sink),
   );
 
@@ -449,6 +460,9 @@ export function buildModel(
   headless?.start();
   ownTables?.start();
   kubeProxy.bootstrap();
+  // A steady start: the tables just programmed have been serving for long, so a balancer's
+  // position (IPVS rr/wrr) is anywhere in its cycle, not at the head on every node in lockstep.
+  if (config.cluster.initialState === 'steady') for (const b of balancers ?? []) b.settle?.();
 
   return {
     sim,

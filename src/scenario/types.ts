@@ -102,8 +102,24 @@ export interface ResolvedPod {
   readonly restartBackoff: { readonly initial: number; readonly max: number };
 }
 
+/** A DaemonSet's or StatefulSet's spec.updateStrategy (the rolling update's bounds flattened in). */
+export interface ResolvedUpdateStrategy {
+  /** @default 'RollingUpdate' */
+  readonly type: 'RollingUpdate' | 'OnDelete';
+  readonly rollingUpdate: {
+    /** DaemonSet: nodes whose pod may be unavailable at once; rounds up. @default 1 */
+    readonly maxUnavailable: IntOrPercent;
+    /** DaemonSet: nodes that may run a new pod beside the old one; rounds up. @default 0 */
+    readonly maxSurge: IntOrPercent;
+    /** StatefulSet: ordinals below it keep the current revision. @default 0 */
+    readonly partition: number;
+  };
+}
+
 export interface ResolvedDeployment {
-  /** @default 1 */
+  /** The workload's kind: `Deployment`, `DaemonSet` (one pod per node) or `StatefulSet`. @default 'Deployment' */
+  readonly kind: 'Deployment' | 'DaemonSet' | 'StatefulSet';
+  /** @default 1 (not for a DaemonSet: one pod per node) */
   readonly replicas: number;
   /** @default 25% */
   readonly maxSurge: IntOrPercent;
@@ -111,6 +127,10 @@ export interface ResolvedDeployment {
   readonly maxUnavailable: IntOrPercent;
   /** @default 0 */
   readonly minReadySeconds: number;
+  /** StatefulSet: `OrderedReady` or `Parallel`. @default 'OrderedReady' */
+  readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
+  /** DaemonSet and StatefulSet. */
+  readonly updateStrategy: ResolvedUpdateStrategy;
   readonly pod: ResolvedPod;
 }
 

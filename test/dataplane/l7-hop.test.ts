@@ -114,7 +114,7 @@ describe('a new L7 hop is new files plus one registry line', () => {
     expect(getHop('test:first-endpoint')).toBe(firstEndpoint);
     expect(() => registerHop(firstEndpoint as HopDescriptor)).toThrow(/already registered/);
     expect(() => getHop('nope')).toThrow(
-      /unknown hop `nope`; valid: nginx, grpc, test:first-endpoint/,
+      /unknown hop `nope`; valid: nginx, grpc, mesh, test:first-endpoint/,
     );
   });
 

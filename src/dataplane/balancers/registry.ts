@@ -1,5 +1,6 @@
 import type { BalancerDescriptor } from '../types.js';
 import { ciliumMaglev, ciliumRandom } from './cilium/balancer.js';
+import { envoyLeastRequest, envoyRr } from './envoy/balancer.js';
 import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
@@ -13,6 +14,7 @@ import {
   ipvsWlc,
   ipvsWrr,
 } from './ipvs-schedulers.js';
+import { linkerdEwma } from './linkerd/balancer.js';
 import { nftables } from './nftables.js';
 import { nginxStatic } from './nginx.js';
 
@@ -38,6 +40,9 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   grpcRoundRobin,
   ciliumRandom,
   ciliumMaglev,
+  envoyRr,
+  envoyLeastRequest,
+  linkerdEwma,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

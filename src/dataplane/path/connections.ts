@@ -3,12 +3,12 @@ import type { EventKind, KeyedStream, Simulation } from '../../engine/index.js';
 import { DeadlineQueue } from '../deadline-queue.js';
 import { ProgrammedTable } from '../endpoint-table.js';
 import { ExternalLb } from '../external-lb.js';
-import { type RequestPathOptions, synGiveUp } from '../path-options.js';
+import type { RequestPathOptions } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { type ConnPool, ConnState, Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { type EndpointTable, ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
 import type { ClientPool } from './client-pool.js';
-import type { Network } from './network.js';
+import { type Network, refusalCause } from './network.js';
 
 /**
  * Where each node's programmed table lives: kube-proxy (src/dataplane/kube-proxy.ts), the one
@@ -123,7 +123,7 @@ export class Connections {
     const nc = parts.pool.count;
     this.established = new Float64Array(nc);
     this.dials = new Float64Array(nc);
-    this.giveUp = Math.min(o.timeouts.connect, synGiveUp(o.timeouts.synRetries));
+    this.giveUp = parts.network.silentGiveUp(o.timeouts.connect);
     this.kSyn = sim.register('conn:syn', (a) => this.onSyn(a));
     this.kRefused = sim.register('conn:refused', (a) => this.onConnFailed(a, false));
     this.kGiveUp = sim.register('conn:give-up', (a) => this.onConnFailed(a, true));
@@ -234,7 +234,7 @@ export class Connections {
     this.own(conn, owner);
     pool.conns[c] = (pool.conns[c] as number) + 1;
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
-    this.sim.schedule(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
+    this.sim.post(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
   }
 
   /**
@@ -267,7 +267,7 @@ export class Connections {
     this.own(conn, owner);
     pool.conns[c] = (pool.conns[c] as number) + 1;
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
-    this.sim.schedule(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
+    this.sim.post(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
   }
 
   private own(conn: number, owner: number): void {
@@ -296,7 +296,7 @@ export class Connections {
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
     // A dropped SYN never gets EHOSTUNREACH: it waits for the connect timeout.
     k.synTry[conn] = 255;
-    this.sim.schedule(this.giveUp, this.kGiveUp, tag(conn, k.gen[conn] as number));
+    this.sim.post(this.giveUp, this.kGiveUp, tag(conn, k.gen[conn] as number));
   }
 
   /** The SYN (or a retransmission) reaches the endpoint IP: ground truth decides. */
@@ -316,33 +316,27 @@ export class Connections {
       const cause = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
       k.cause[conn] = cause;
       pool.stall[c] = cause + 1;
+      // The network's rule for an unanswered SYN (retransmissions that a pod taking the IP
+      // meanwhile answers, or the give-up: silence or EHOSTUNREACH).
       const start = k.synStart[conn] as number;
-      if (o.timeouts.unreachable === 'ehostunreach') {
-        const at = start + Math.min(o.timeouts.connect, o.timeouts.hostUnreachableAfter);
-        this.sim.scheduleAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
-        return;
-      }
-      // SYN retransmissions at 1, 3, 7, ... s (conntrack keeps them on the same endpoint): if a
-      // pod appears at the IP meanwhile (IP reuse) it answers the next one.
-      const n = (k.synTry[conn] as number) + 1;
-      k.synTry[conn] = n;
-      const giveUpAt = start + this.giveUp;
-      const retx = start + (2 ** n - 1) + (k.delay[conn] as number);
-      if (n <= o.timeouts.synRetries && retx < giveUpAt) {
-        this.sim.scheduleAt(retx, this.kSyn, arg);
+      const sent = (k.synTry[conn] as number) + 1;
+      k.synTry[conn] = sent;
+      const net = this.net;
+      const retx = net.nextSyn(start, k.delay[conn] as number, sent, o.timeouts.connect);
+      if (retx >= 0) {
+        this.sim.postAt(retx, this.kSyn, arg);
       } else {
-        this.sim.scheduleAt(Math.max(giveUpAt, this.sim.now), this.kGiveUp, arg);
+        const at = start + net.unansweredGiveUp(o.timeouts.connect);
+        this.sim.postAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
       }
       return;
     }
     if (!this.truth.isListening(pod)) {
-      k.cause[conn] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
+      k.cause[conn] = refusalCause(this.truth, this.servers, pod);
       // The RST passes the balancing node (IPVS: SYN_RECV -> CLOSE).
       if ((k.lbNode[conn] as number) >= 0)
         (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
-      this.sim.schedule(k.delay[conn] as number, this.kRefused, arg);
+      this.sim.post(k.delay[conn] as number, this.kRefused, arg);
       return;
     }
     // Established. The client learns it one delay later (SYN-ACK): requests sent before then
@@ -386,12 +380,9 @@ export class Connections {
     const c = k.client[conn] as number;
     const cause = k.cause[conn] as ErrorCause;
     let kind: ErrorKind = ErrorKind.refused;
-    if (gaveUp) {
-      kind =
-        this.o.timeouts.unreachable === 'ehostunreach' && k.synTry[conn] !== 255
-          ? ErrorKind.host_unreachable
-          : ErrorKind.connect_timeout;
-    }
+    // A dropped SYN (synTry 255) never gets EHOSTUNREACH; one that reached an address nobody
+    // answers for gets the network's answer.
+    if (gaveUp) kind = k.synTry[conn] !== 255 ? this.net.unansweredKind : ErrorKind.connect_timeout;
     const owner = k.owner[conn] as number;
     this.close(conn);
     if (pool.stall[c] === cause + 1) pool.stall[c] = 0;

@@ -135,6 +135,10 @@ export interface L7Hop {
   serverClosing?(pod: PodId): void;
   /** Optional, as serverClosing: pod `pod`'s process died and its kernel reset its connections. */
   serverReset?(pod: PodId): void;
+  /** Metric (timeseries.csv `ejected_hosts`): hosts the hop's balancers eject now. */
+  ejectedHosts?(): number;
+  /** Metric (timeseries.csv `ewma_spread_ms`): spread of its EWMA estimates now, seconds. */
+  ewmaSpread?(): number;
 }
 
 /** A kind of hop: a name (what scenarios and tests refer to) and how to build one. */

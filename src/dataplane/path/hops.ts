@@ -1,5 +1,6 @@
 import { grpcHop } from '../balancers/grpc/channel-hop.js';
 import type { HopDescriptor } from './hop.js';
+import { meshHop } from './mesh-hop.js';
 import { nginxHop } from './proxy-hop.js';
 
 /**
@@ -9,6 +10,7 @@ import { nginxHop } from './proxy-hop.js';
 const HOPS = new Map<string, HopDescriptor>([
   [nginxHop.name, nginxHop as HopDescriptor],
   [grpcHop.name, grpcHop as HopDescriptor],
+  [meshHop.name, meshHop as HopDescriptor],
 ]);
 
 /** Adds a hop kind (a test-only hop, or one a plugin provides); names are unique. */

@@ -68,10 +68,21 @@ export const DEFAULTS = {
   /** crossNodeRtt and externalRtt default to the file's own `rtt` (the schema fills them). */
   network: { rtt: RP.network.rtt } satisfies Omit<ResolvedNetwork, 'crossNodeRtt' | 'externalRtt'>,
   deployment: {
+    kind: C.deployment.kind,
     replicas: C.deployment.replicas,
     maxSurge: C.deployment.maxSurge,
     maxUnavailable: C.deployment.maxUnavailable,
     minReadySeconds: C.deployment.minReadySeconds,
+    podManagementPolicy: C.deployment.podManagementPolicy,
+    /** apps/v1 defaults (RollingUpdateDaemonSet: maxUnavailable 1, maxSurge 0; partition 0). */
+    updateStrategy: {
+      type: C.deployment.updateStrategy.type,
+      rollingUpdate: {
+        maxUnavailable: C.deployment.updateStrategy.maxUnavailable,
+        maxSurge: C.deployment.updateStrategy.maxSurge,
+        partition: C.deployment.updateStrategy.partition,
+      },
+    },
   } satisfies Omit<ResolvedDeployment, 'pod'>,
   pod: {
     /** lbsim choice: an application that never fails on its own. */

@@ -25,6 +25,9 @@ describe('balancer registry', () => {
       'grpc-round-robin',
       'cilium-random',
       'cilium-maglev',
+      'envoy-rr',
+      'envoy-least-request',
+      'linkerd-ewma',
     ]);
     expect(new Set(BALANCER_NAMES).size).toBe(BALANCERS.length);
   });
@@ -40,7 +43,9 @@ describe('balancer registry', () => {
   it('gives every entry a family matching its kind and a strict options schema', () => {
     for (const d of BALANCERS) {
       expect(d.kind === 'proxy').toBe(d.family === 'nginx');
-      expect(d.kind === 'l7').toBe(d.family === 'ingress-nginx' || d.family === 'grpc');
+      expect(d.kind === 'l7').toBe(
+        ['ingress-nginx', 'grpc', 'envoy', 'linkerd'].includes(d.family),
+      );
       expect(d.options.safeParse({}).success).toBe(true);
       expect(d.options.safeParse({ bogus: true }).success).toBe(false);
       expect(d.description.length).toBeGreaterThan(10);
