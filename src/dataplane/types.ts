@@ -41,9 +41,10 @@ export interface L4Balancer {
   /**
    * Chooses the endpoint for a new connection from this node's current table. Returns the
    * index into `table`, or -1 when the table is empty (iptables/nftables REJECT).
-   * `clientIp` feeds source hashing and ClientIP affinity.
+   * `clientIp` feeds source hashing and ClientIP affinity; `external` is true for a client
+   * outside the cluster entering through this node (NodePort / LoadBalancer traffic).
    */
-  pick(table: EndpointTable, clientIp: Ip): number;
+  pick(table: EndpointTable, clientIp: Ip, external?: boolean): number;
   /** kube-proxy on this node finished a sync: `table` is now programmed. */
   tableProgrammed(table: EndpointTable): void;
   /** A connection this node balanced to `ip` was established. */
@@ -202,6 +203,16 @@ export interface L4BalancerDescriptor<O = unknown> {
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   create(ctx: BalancerContext, options: O): L4Balancer;
+  /**
+   * Optional: the nodes' tables come from the family's own discovery path (Cilium's agents)
+   * instead of kube-proxy's sync. `programmed(node)` tells the request path a node's table
+   * changed; `start()` is called once the controller has written the initial endpoints.
+   */
+  nodeTables?(
+    options: O,
+    env: L7Environment,
+    programmed: (node: NodeId) => void,
+  ): import('./path/connections.js').NodeTables & { start(): void };
 }
 
 /** Registry entry of a proxy (Nginx) balancer: clients -> proxy node -> pod IPs directly. */

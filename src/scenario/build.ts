@@ -32,7 +32,7 @@ import { resolveRequestPathOptions } from '../dataplane/path-options.js';
 import { PodBehaviour, type PodFaultEffect, type PodProfile } from '../dataplane/pod-behaviour.js';
 import { resolvePodServerOptions } from '../dataplane/pod-server.js';
 import type { ProxyMode } from '../dataplane/sync-cost.js';
-import type { L4Balancer, NginxOptions } from '../dataplane/types.js';
+import type { L4Balancer, L7Environment, NginxOptions } from '../dataplane/types.js';
 import { type DistributionSpec, makeDistribution } from '../engine/distributions/index.js';
 import { RandomSource, Simulation } from '../engine/index.js';
 import { MetricsRecorder } from '../metrics/index.js';
@@ -236,6 +236,24 @@ export function buildModel(
     { onEndpointChange: (c) => changes.push(c) },
   );
 
+  // What the families with a discovery path of their own are wired from.
+  const env: L7Environment = {
+    sim,
+    feed: controller,
+    watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
+    stream: (name) => random.stream(name),
+    keyedStream: (name) => random.keyedStream(name),
+    nodeCount: config.cluster.nodes,
+    dns: config.cluster.dns,
+  };
+  // A family with its own per-node discovery path (Cilium's agents) programs the nodes' tables
+  // in place of kube-proxy, which still runs for the propagation outputs.
+  const ownTables =
+    descriptor.kind === 'l4' && descriptor.nodeTables !== undefined
+      ? descriptor.nodeTables(descriptor.options.parse(balancer.options), env, (node) =>
+          relay.tableProgrammed(node),
+        )
+      : undefined;
   const kp = config.kubeProxy;
   const sc = kp.syncCost;
   const kubeProxy = new KubeProxy(
@@ -259,7 +277,10 @@ export function buildModel(
     }),
     random,
     {
-      tableProgrammed: (node) => relay.tableProgrammed(node),
+      // Unless the family programs the nodes itself (Cilium's agents).
+      tableProgrammed: (node) => {
+        if (ownTables === undefined) relay.tableProgrammed(node);
+      },
       changeProgrammed: (changeId, node, at) => {
         const c = changes[changeId];
         if (c === undefined) return;
@@ -348,15 +369,7 @@ export function buildModel(
     }
   } else if (descriptor.kind === 'l7') {
     try {
-      hop = descriptor.hop(balancer.options, {
-        sim,
-        feed: controller,
-        watchDelay: dist(config.propagation.watchDelay, 'propagation.watchDelay'),
-        stream: (name) => random.stream(name),
-        keyedStream: (name) => random.keyedStream(name),
-        nodeCount: config.cluster.nodes,
-        dns: config.cluster.dns,
-      });
+      hop = descriptor.hop(balancer.options, env);
     } catch (e) {
       if (e instanceof RangeError) {
         throw new RangeError(`balancers[${balancer.label}].${e.message}`);
@@ -389,7 +402,7 @@ export function buildModel(
     keyedStream: (name) => random.keyedStream(name),
     options: pathOptions,
     pod: podServer,
-    ...(balancers ? { balancers, tables: kubeProxy } : {}),
+    ...(balancers ? { balancers, tables: ownTables ?? kubeProxy } : {}),
     ...(hop ? { hop } : {}),
     ...(headless ? { dns: headless } : {}),
   });
@@ -445,6 +458,7 @@ export function buildModel(
   controller.bootstrap();
   // CoreDNS's informers start from the controller's initial state, as kube-proxy's.
   headless?.start();
+  ownTables?.start();
   kubeProxy.bootstrap();
   // A steady start: the tables just programmed have been serving for long, so a balancer's
   // position (IPVS rr/wrr) is anywhere in its cycle, not at the head on every node in lockstep.

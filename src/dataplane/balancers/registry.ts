@@ -1,4 +1,5 @@
 import type { BalancerDescriptor } from '../types.js';
+import { ciliumMaglev, ciliumRandom } from './cilium/balancer.js';
 import { envoyLeastRequest, envoyRr } from './envoy/balancer.js';
 import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
@@ -35,11 +36,13 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   nginxStatic,
   ingressNginxRr,
   ingressNginxEwma,
+  grpcPickFirst,
+  grpcRoundRobin,
+  ciliumRandom,
+  ciliumMaglev,
   envoyRr,
   envoyLeastRequest,
   linkerdEwma,
-  grpcPickFirst,
-  grpcRoundRobin,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

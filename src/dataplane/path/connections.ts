@@ -201,7 +201,11 @@ export class Connections {
     const table = this.usedTable(node);
     let idx = -1;
     if (table.size > 0)
-      idx = (this.balancers[node] as L4Balancer).pick(table, pool.ip[c] as number);
+      idx = (this.balancers[node] as L4Balancer).pick(
+        table,
+        pool.ip[c] as number,
+        pool.node[c] === -1,
+      );
     if (idx < 0) {
       if (this.local && ((this.tables as NodeTables).table(node) ?? EMPTY).size > 0) {
         // "has no local endpoints" -> KUBE-MARK-DROP: the SYN vanishes, connect times out.

@@ -34,6 +34,9 @@ const PROMISES: Record<string, Promise> = {
   'ipvs-nq': 'least',
   'ipvs-sh': 'source-hash',
   'ipvs-dh': 'destination-hash',
+  // Socket-LB at connect() (in-cluster clients; Maglev applies to external flows only).
+  'cilium-random': 'uniform',
+  'cilium-maglev': 'uniform',
 };
 
 /** Hash schedulers refuse a client whose bucket holds a quiesced (draining) destination. */

@@ -21,11 +21,13 @@ describe('balancer registry', () => {
       'nginx-static',
       'ingress-nginx-rr',
       'ingress-nginx-ewma',
+      'grpc-pick-first',
+      'grpc-round-robin',
+      'cilium-random',
+      'cilium-maglev',
       'envoy-rr',
       'envoy-least-request',
       'linkerd-ewma',
-      'grpc-pick-first',
-      'grpc-round-robin',
     ]);
     expect(new Set(BALANCER_NAMES).size).toBe(BALANCERS.length);
   });
@@ -42,7 +44,7 @@ describe('balancer registry', () => {
     for (const d of BALANCERS) {
       expect(d.kind === 'proxy').toBe(d.family === 'nginx');
       expect(d.kind === 'l7').toBe(
-        ['ingress-nginx', 'envoy', 'linkerd', 'grpc'].includes(d.family),
+        ['ingress-nginx', 'grpc', 'envoy', 'linkerd'].includes(d.family),
       );
       expect(d.options.safeParse({}).success).toBe(true);
       expect(d.options.safeParse({ bogus: true }).success).toBe(false);

@@ -480,7 +480,7 @@ export class GrpcChannelHop implements L7Hop, DialerHost {
     const k = this.subs;
     const c = k.client[s] as number;
     const now = this.sim.now;
-    if (Number.isFinite(this.go.maxConnectionAge)) {
+    if (this.go.maxConnectionAge > 0) {
       const o = this.ageOrdinal[c] as number;
       this.ageOrdinal[c] = o + 1;
       const u = this.ageRng.rngFor(c, o).next();
@@ -590,7 +590,7 @@ export class GrpcChannelHop implements L7Hop, DialerHost {
     const i = k.index[s] as number;
     k.state[s] = SubState.draining;
     if ((k.active[s] as number) === 0) this.free(s);
-    else if (Number.isFinite(this.go.maxConnectionAgeGrace)) {
+    else if (this.go.maxConnectionAgeGrace > 0) {
       this.sim.schedule(this.go.maxConnectionAgeGrace, this.kGraceEnd, tag(s, k.gen[s] as number));
     }
     this.resolveNow(c);

@@ -31,52 +31,42 @@ export interface GrpcOptionsInput {
   waitForReady?: boolean;
 }
 
-export interface GrpcBackoff {
-  readonly baseDelay: number;
-  readonly multiplier: number;
-  readonly jitter: number;
-  readonly maxDelay: number;
-}
-
+/** Resolved options: the input's keys with defaults filled in (a second parse is the identity). */
 export interface GrpcOptions {
-  /** Seconds; Infinity when not set. */
+  /** Seconds; 0 = infinite. */
   readonly maxConnectionAge: number;
-  /** Seconds; Infinity when not set. */
+  /** Seconds; 0 = infinite. */
   readonly maxConnectionAgeGrace: number;
   readonly minResolutionInterval: number;
   readonly minConnectTimeout: number;
-  readonly backoff: GrpcBackoff;
+  readonly backoffBaseDelay: number;
+  readonly backoffMultiplier: number;
+  readonly backoffJitter: number;
+  readonly backoffMaxDelay: number;
   readonly waitForReady: boolean;
 }
 
 /** grpc-go doc/connection-backoff.md: MIN_CONNECT_TIMEOUT = 20 seconds. */
 export const GRPC_MIN_CONNECT_TIMEOUT = 20;
 
-export const grpcOptions: z.ZodType<GrpcOptions> = z
-  .strictObject({
-    maxConnectionAge: duration().default(0),
-    maxConnectionAgeGrace: duration().default(0),
-    minResolutionInterval: duration().default(GRPC_MIN_RESOLUTION_INTERVAL),
-    minConnectTimeout: duration({ positive: true }).default(GRPC_MIN_CONNECT_TIMEOUT),
-    backoffBaseDelay: duration({ positive: true }).default(GRPC_BACKOFF.baseDelay),
-    backoffMultiplier: number({ min: 1 }).default(GRPC_BACKOFF.multiplier),
-    backoffJitter: number({ min: 0, max: 1 }).default(GRPC_BACKOFF.jitter),
-    backoffMaxDelay: duration({ positive: true }).default(GRPC_BACKOFF.maxDelay),
-    waitForReady: boolean().default(false),
-  })
-  .transform(
-    (o): GrpcOptions => ({
-      maxConnectionAge: o.maxConnectionAge === 0 ? Number.POSITIVE_INFINITY : o.maxConnectionAge,
-      maxConnectionAgeGrace:
-        o.maxConnectionAgeGrace === 0 ? Number.POSITIVE_INFINITY : o.maxConnectionAgeGrace,
-      minResolutionInterval: o.minResolutionInterval,
-      minConnectTimeout: o.minConnectTimeout,
-      backoff: {
-        baseDelay: o.backoffBaseDelay,
-        multiplier: o.backoffMultiplier,
-        jitter: o.backoffJitter,
-        maxDelay: o.backoffMaxDelay,
-      },
-      waitForReady: o.waitForReady,
-    }),
-  );
+export const grpcOptions: z.ZodType<GrpcOptions> = z.strictObject({
+  maxConnectionAge: duration().default(0),
+  maxConnectionAgeGrace: duration().default(0),
+  minResolutionInterval: duration().default(GRPC_MIN_RESOLUTION_INTERVAL),
+  minConnectTimeout: duration({ positive: true }).default(GRPC_MIN_CONNECT_TIMEOUT),
+  backoffBaseDelay: duration({ positive: true }).default(GRPC_BACKOFF.baseDelay),
+  backoffMultiplier: number({ min: 1 }).default(GRPC_BACKOFF.multiplier),
+  backoffJitter: number({ min: 0, max: 1 }).default(GRPC_BACKOFF.jitter),
+  backoffMaxDelay: duration({ positive: true }).default(GRPC_BACKOFF.maxDelay),
+  waitForReady: boolean().default(false),
+});
+
+/** grpc-go's backoff.Config from the options. */
+export function backoffConfig(o: GrpcOptions) {
+  return {
+    baseDelay: o.backoffBaseDelay,
+    multiplier: o.backoffMultiplier,
+    jitter: o.backoffJitter,
+    maxDelay: o.backoffMaxDelay,
+  } as const;
+}

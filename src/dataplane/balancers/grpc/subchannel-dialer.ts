@@ -6,7 +6,7 @@ import { type RequestPathOptions, synGiveUp } from '../../path-options.js';
 import type { PodServers } from '../../pod-server.js';
 import { tag, tagGen, tagIndex } from '../../pools.js';
 import { ErrorCause, ErrorKind } from '../../types.js';
-import type { GrpcOptions } from './options.js';
+import { backoffConfig, type GrpcOptions } from './options.js';
 import { type SubchannelPool, SubState } from './subchannels.js';
 
 /** What the dialer tells its channel hop. */
@@ -61,7 +61,7 @@ export class SubchannelDialer {
   backoffDelay(c: number, idx: number): number {
     const o = this.backoffOrdinal[c] as number;
     this.backoffOrdinal[c] = o + 1;
-    return grpcBackoff(idx, this.backoffRng.rngFor(c, o), this.parts.grpc.backoff);
+    return grpcBackoff(idx, this.backoffRng.rngFor(c, o), backoffConfig(this.parts.grpc));
   }
 
   /** A connection attempt of subchannel s (CONNECTING): the SYN to its address. */

@@ -72,11 +72,14 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
 
   it('grpc: grpc-go defaults (connection-backoff.md, 30 s resolution), no server max connection age', () => {
     expect(grpcOptions.parse({})).toEqual({
-      maxConnectionAge: Number.POSITIVE_INFINITY,
-      maxConnectionAgeGrace: Number.POSITIVE_INFINITY,
+      maxConnectionAge: 0,
+      maxConnectionAgeGrace: 0,
       minResolutionInterval: 30,
       minConnectTimeout: 20,
-      backoff: { baseDelay: 1, multiplier: 1.6, jitter: 0.2, maxDelay: 120 },
+      backoffBaseDelay: 1,
+      backoffMultiplier: 1.6,
+      backoffJitter: 0.2,
+      backoffMaxDelay: 120,
       waitForReady: false,
     });
     expect(grpcOptions.parse({ maxConnectionAge: '5m' }).maxConnectionAge).toBe(300);
