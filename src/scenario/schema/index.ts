@@ -294,6 +294,16 @@ export function crossCheck(s: ParsedScenario): {
       );
     } else seen.set(b.label, i);
   });
+  s.balancers.forEach((b, i) => {
+    // A proxy's own pod (nginx-static, ingress-nginx: `node`) runs on one of the nodes.
+    const node = (b.options as { node?: unknown }).node;
+    if (typeof node === 'number' && node >= nodes) {
+      add(
+        ['balancers', i, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${node}\``,
+      );
+    }
+  });
   let scenario = s;
   // Rollout templates become whole pods (the Deployment's pod with the template's keys).
   if (s.churn.some((c) => c.type === 'rollout' && c.template !== undefined)) {
@@ -306,8 +316,26 @@ export function crossCheck(s: ParsedScenario): {
     });
     scenario = { ...scenario, churn };
   }
+  // The kubelet's back-off starts at initial and doubles up to max (the cluster model requires
+  // max >= initial): checked on the Deployment's pod and on each rollout's pod as merged.
+  const pods: [PropertyKey[], ParsedScenario['deployment']['pod']][] = [
+    [['deployment', 'pod'], s.deployment.pod],
+  ];
+  scenario.churn.forEach((c, i) => {
+    if (c.type === 'rollout' && c.template !== undefined)
+      pods.push([['churn', i, 'template'], c.template]);
+  });
+  for (const [at, pod] of pods) {
+    const b = pod.restartBackoff;
+    if (b.max < b.initial) {
+      add(
+        [...at, 'restartBackoff', 'max'],
+        `expected a duration >= restartBackoff.initial (${formatDuration(b.initial)}), got \`${formatDuration(b.max)}\``,
+      );
+    }
+  }
   if (a.process === 'diurnal' && a.period === 0) {
-    scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
+    scenario = { ...scenario, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }
   // Whether a job fits (requests in flight, memory, time): only for a scenario otherwise valid.
   if (problems.length === 0) problems.push(...resourceProblems(scenario));
