@@ -78,7 +78,16 @@ const base = (): Record<string, unknown> => ({
 function withValue(key: KeyInfo, value: unknown, balancer?: string): Record<string, unknown> {
   const raw = base();
   if (balancer !== undefined) {
-    raw.balancers = [{ name: balancer, [key.path]: value }];
+    // Nested options (`outlierDetection.interval`) as mappings.
+    const entry: Record<string, unknown> = { name: balancer };
+    let at = entry;
+    const parts = key.path.split('.');
+    for (const p of parts.slice(0, -1)) {
+      at[p] = {};
+      at = at[p] as Record<string, unknown>;
+    }
+    at[parts[parts.length - 1] as string] = value;
+    raw.balancers = [entry];
     return raw;
   }
   const segs = key.path.split('.');
@@ -176,6 +185,8 @@ const ONLY_CROSS_CHECKED: Record<string, string> = {
   // 1 ms is shorter than output.window (1 s), 365 days has more windows than the limit; the
   // defaults (60 s) load in every other probe.
   duration: 'output.window <= duration <= 1,000,000 windows',
+  // Only a StatefulSet has a partition (deployment.kind); the probe's workload is a Deployment.
+  'deployment.updateStrategy.rollingUpdate.partition': 'deployment.kind: StatefulSet only',
 };
 
 const schema = scenarioSchema({ baseDir: dir, readFile: () => '' }, registryCatalog());
