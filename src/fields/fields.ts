@@ -33,6 +33,18 @@ export interface DurationBounds {
   positive?: boolean;
 }
 
+/**
+ * The range a numeric field accepts, as metadata beside its `type` text: what `lbsim explain`
+ * shows is prose, this is what a test can walk (test/scenario/rule-set.test.ts builds models at
+ * every bound of every field). `positive` means > min (min is then 0).
+ */
+export interface FieldBounds {
+  readonly kind: 'duration' | 'number' | 'integer' | 'fraction';
+  readonly min: number;
+  readonly max: number;
+  readonly positive: boolean;
+}
+
 /** A duration: number of seconds or a string with units (`250ms`, `5s`, `1m30s`) -> seconds. */
 export function duration(bounds: DurationBounds = {}) {
   const min = bounds.min ?? 0;
@@ -47,7 +59,7 @@ export function duration(bounds: DurationBounds = {}) {
     (max < Number.POSITIVE_INFINITY ? `, <= ${formatDuration(max)}` : '');
   return z
     .unknown()
-    .meta({ type })
+    .meta({ type, bounds: { kind: 'duration', min, max, positive: bounds.positive === true } })
     .transform((v, ctx): number => {
       const s = parseDuration(v);
       if (s === undefined || s < min || s > max || (bounds.positive && s <= 0)) {
@@ -80,7 +92,10 @@ export function intOrPercent() {
 export function fraction() {
   return z
     .unknown()
-    .meta({ type: 'fraction in [0, 1] or percentage (`5%`)' })
+    .meta({
+      type: 'fraction in [0, 1] or percentage (`5%`)',
+      bounds: { kind: 'fraction', min: 0, max: 1, positive: false },
+    })
     .transform((v, ctx): number => {
       let x: number | undefined;
       if (typeof v === 'number') x = v;
@@ -119,6 +134,15 @@ function boundsText(b: NumberBounds): string {
   return parts.length === 0 ? '' : ` ${parts.join(' and ')}`;
 }
 
+function metaBounds(kind: 'number' | 'integer', b: NumberBounds): FieldBounds {
+  return {
+    kind,
+    min: b.positive ? 0 : (b.min ?? Number.NEGATIVE_INFINITY),
+    max: b.max ?? Number.POSITIVE_INFINITY,
+    positive: b.positive === true,
+  };
+}
+
 function inBounds(x: number, b: NumberBounds): boolean {
   return (
     Number.isFinite(x) &&
@@ -133,7 +157,7 @@ export function number(bounds: NumberBounds = {}) {
   const what = `a number${boundsText(bounds)}`;
   return z
     .unknown()
-    .meta({ type: `number${boundsText(bounds)}` })
+    .meta({ type: `number${boundsText(bounds)}`, bounds: metaBounds('number', bounds) })
     .transform((v, ctx): number => {
       if (typeof v !== 'number' || !inBounds(v, bounds)) {
         ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });
@@ -148,7 +172,7 @@ export function integer(bounds: NumberBounds = {}) {
   const what = `an integer${boundsText(bounds)}`;
   return z
     .unknown()
-    .meta({ type: `integer${boundsText(bounds)}` })
+    .meta({ type: `integer${boundsText(bounds)}`, bounds: metaBounds('integer', bounds) })
     .transform((v, ctx): number => {
       if (typeof v !== 'number' || !Number.isInteger(v) || !inBounds(v, bounds)) {
         ctx.addIssue({ code: 'custom', message: `expected ${what}, got ${show(v)}` });

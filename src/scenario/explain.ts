@@ -6,6 +6,7 @@
  * walk) the meaning and source. So the tool and the validation cannot disagree.
  */
 import { globalRegistry, type z } from 'zod';
+import type { FieldBounds } from '../fields/fields.js';
 import { formatDuration } from '../fields/units.js';
 import { registryCatalog } from './balancer-catalog.js';
 import { scenarioSchema } from './schema/index.js';
@@ -31,10 +32,13 @@ export interface KeyInfo {
   readonly variants?: readonly string[];
   /** Sub-keys, for mappings. */
   readonly children: readonly string[];
+  /** The range of a numeric field (its builder's metadata: src/fields/fields.ts). */
+  readonly bounds?: FieldBounds;
 }
 
 interface Walked {
   type: string;
+  bounds?: FieldBounds;
   default?: unknown;
   children: Map<string, { schema: unknown; variants?: string[] }>;
   element?: unknown;
@@ -45,8 +49,13 @@ function inspect(schema: unknown): Walked {
   const out: Walked = { type: 'value', children: new Map() };
   let cur: unknown = schema;
   for (let depth = 0; depth < 12 && cur !== undefined; depth++) {
-    const meta = globalRegistry.get(cur as z.ZodType) as { type?: string } | undefined;
-    if (meta?.type !== undefined && out.type === 'value') out.type = meta.type;
+    const meta = globalRegistry.get(cur as z.ZodType) as
+      | { type?: string; bounds?: FieldBounds }
+      | undefined;
+    if (meta?.type !== undefined && out.type === 'value') {
+      out.type = meta.type;
+      if (meta.bounds !== undefined) out.bounds = meta.bounds;
+    }
     const def = defOf(cur);
     if (def === undefined) break;
     switch (def.type) {
@@ -138,6 +147,7 @@ export function listKeys(root: z.ZodType): KeyInfo[] {
       ...('default' in w ? { default: w.default } : {}),
       ...(variants !== undefined && variants.length > 0 ? { variants } : {}),
       children: [...children.keys()],
+      ...(w.bounds === undefined ? {} : { bounds: w.bounds }),
     });
     for (const [k, c] of children) walk(c.schema, p === '' ? k : `${p}.${k}`, c.variants);
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Rng } from '../../engine/index.js';
-import { duration, showValue } from '../../fields/fields.js';
+import { duration, integer, showValue } from '../../fields/fields.js';
 import type { NginxOptions, ProxyBalancerDescriptor, UpstreamPicker } from '../types.js';
 
 /**
@@ -79,32 +79,19 @@ const nextUpstream = z.unknown().transform((v, ctx): NextUpstream[] => {
   return [...new Set(list as NextUpstream[])];
 });
 
-/** An integer >= min, reported in the `expected ..., got ...` form. */
-const count = (min: number) =>
-  z.unknown().transform((v, ctx): number => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `expected an integer >= ${min}, got ${showValue(v)}`,
-      });
-      return z.NEVER;
-    }
-    return v;
-  });
-
 /** Strict schema of the nginx-static options; outputs NginxOptions with defaults filled. */
 export const nginxOptions: z.ZodType<NginxOptions> = z.strictObject({
   balancing: z.enum(['round_robin', 'least_conn']).default(NGINX_DEFAULTS.balancing),
-  maxFails: count(0).default(NGINX_DEFAULTS.maxFails),
+  maxFails: integer({ min: 0 }).default(NGINX_DEFAULTS.maxFails),
   failTimeout: duration().default(NGINX_DEFAULTS.failTimeout),
   nextUpstream: nextUpstream.default([...NGINX_DEFAULTS.nextUpstream]),
-  nextUpstreamTries: count(0).default(NGINX_DEFAULTS.nextUpstreamTries),
+  nextUpstreamTries: integer({ min: 0 }).default(NGINX_DEFAULTS.nextUpstreamTries),
   nextUpstreamTimeout: duration().default(NGINX_DEFAULTS.nextUpstreamTimeout),
   connectTimeout: duration({ positive: true }).default(NGINX_DEFAULTS.connectTimeout),
   readTimeout: duration({ positive: true }).default(NGINX_DEFAULTS.readTimeout),
-  workers: count(1).default(NGINX_DEFAULTS.workers),
+  workers: integer({ min: 1 }).default(NGINX_DEFAULTS.workers),
   zone: z.boolean().default(NGINX_DEFAULTS.zone),
-  node: count(0).default(NGINX_DEFAULTS.node),
+  node: integer({ min: 0 }).default(NGINX_DEFAULTS.node),
   startAt: duration().default(NGINX_DEFAULTS.startAt),
   reloadInterval: duration().default(NGINX_DEFAULTS.reloadInterval),
   start: z.enum(['steady', 'fresh']).default(NGINX_DEFAULTS.start),

@@ -359,6 +359,39 @@ function crossProblems(s: ParsedScenario): CrossProblem[] {
       );
     }
   });
+  s.balancers.forEach((b, i) => {
+    // A proxy's own pod (nginx-static, ingress-nginx: `node`) runs on one of the nodes (mesh
+    // gateways are checked above with their placement).
+    const o = b.options as { node?: unknown; placement?: unknown };
+    if (o.placement === undefined && typeof o.node === 'number' && o.node >= nodes) {
+      add(
+        ['balancers', i, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${o.node}\``,
+        CLUSTER,
+      );
+    }
+  });
+  // The kubelet's back-off starts at initial and doubles up to max (the cluster model requires
+  // max >= initial): checked on the Deployment's pod and on each rollout's pod as merged.
+  const pods: [PropertyKey[], ParsedScenario['deployment']['pod'], readonly string[]][] = [
+    [['deployment', 'pod'], s.deployment.pod, []],
+  ];
+  let merged = s.deployment.pod;
+  s.churn.forEach((c, i) => {
+    if (c.type !== 'rollout' || c.template === undefined) return;
+    merged = mergeTemplate(c.template as unknown as Parameters<typeof mergeTemplate>[0], merged);
+    pods.push([['churn', i, 'template'], merged, ['deployment']]);
+  });
+  for (const [at, pod, needs] of pods) {
+    const b = pod.restartBackoff;
+    if (b.max < b.initial) {
+      add(
+        [...at, 'restartBackoff', 'max'],
+        `expected a duration >= restartBackoff.initial (${formatDuration(b.initial)}), got \`${formatDuration(b.max)}\``,
+        needs,
+      );
+    }
+  }
   return problems;
 }
 
@@ -381,7 +414,7 @@ function withCrossDefaults(s: ParsedScenario): ParsedScenario {
     scenario = { ...scenario, churn };
   }
   if (a.process === 'diurnal' && a.period === 0) {
-    scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
+    scenario = { ...scenario, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }
   return scenario;
 }
