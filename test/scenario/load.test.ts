@@ -343,7 +343,7 @@ describe('problems', () => {
     ).toEqual(['f.yaml: cluster.nodes: expected an integer >= 1 and <= 5000, got `0`']);
     // duration is bad: times are not compared with the default duration.
     expect(problems('duration: soon\nchurn: [{type: rollout, at: 900s}]\n')).toEqual([
-      'f.yaml: duration: expected a duration (seconds, or a string such as `250ms`, `5s`, `10m`) > 0, got `soon`',
+      'f.yaml: duration: expected a duration (seconds, or a string such as `250ms`, `5s`, `10m`) > 0 and <= 8760h, got `soon`',
     ]);
     // The check's own entry is bad: its field error only.
     expect(problems('duration: 10s\nchurn: [{type: rollout, at: 20s, extra: 1}]\n')).toEqual([
