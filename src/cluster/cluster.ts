@@ -233,6 +233,11 @@ export class Cluster implements GroundTruth, DrainNotifier {
     return p?.listening === true && !p.lost && p.refusing === 0;
   }
 
+  isRefusing(pod: PodId): boolean {
+    const p = this.allPods[pod];
+    return p?.listening === true && !p.lost && p.refusing > 0;
+  }
+
   nodeOf(pod: PodId): NodeId {
     return (this.allPods[pod] as Pod).node;
   }

@@ -47,6 +47,11 @@ export interface GroundTruth {
   isReachable(pod: PodId): boolean;
   /** Whether the pod's application accepts connections now (else the kernel answers RST). */
   isListening(pod: PodId): boolean;
+  /**
+   * Whether a `refuse` fault is why the pod does not listen: the application is up and would
+   * accept, but the fault closed its listener (errors.csv cause fault_refuse).
+   */
+  isRefusing(pod: PodId): boolean;
   /** Node the pod runs on. */
   nodeOf(pod: PodId): NodeId;
   /** Number of pods that exist and are Ready right now (for time series). */

@@ -60,6 +60,14 @@ export interface L4Balancer {
    * yet). IPVS restarts the attempt entry's SYN_RECV timer.
    */
   synRetransmitted?(ip: Ip): void;
+  /**
+   * Optional: the run starts from a steady state (cluster.initialState `steady`) and the table
+   * just programmed (kube-proxy's bootstrap) has been serving for long. A balancer with a
+   * position (IPVS rr/wrr) puts it where a long history leaves it: anywhere in its cycle,
+   * drawn, not at the list head (unless its `start` option is `fresh`: a Service just created).
+   * Called once, after the first tableProgrammed.
+   */
+  settle?(): void;
 }
 
 /**
@@ -94,6 +102,8 @@ export interface UpstreamPicker {
    * reused by the hop: read it inside the call only.
    */
   afterBalance?(peer: number, result: import('./path/hop.js').UpstreamResult, now: number): void;
+  /** Optional metric: max - min of the picker's latency scores at `now`, seconds (ewma). */
+  spread?(now: number): number;
 }
 
 /** Failure kinds as the client sees them. Small integers: no strings on the hot path. */
@@ -114,6 +124,22 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 export const ERROR_KIND_NAMES: readonly string[] = Object.keys(ErrorKind);
+
+/** The ErrorKind of an HTTP error status as the client sees it. */
+export function statusKind(status: number): ErrorKind {
+  switch (status) {
+    case 502:
+      return ErrorKind.http_502;
+    case 503:
+      return ErrorKind.http_503;
+    case 504:
+      return ErrorKind.http_504;
+    case 500:
+      return ErrorKind.http_500;
+    default:
+      return ErrorKind.http_error;
+  }
+}
 
 /** Why an error happened (the truth behind it, which the client does not see). */
 export const ErrorCause = {
@@ -143,12 +169,26 @@ export const ErrorCause = {
   fault_slow: 11,
   /** A `blackhole` fault held the pod: it accepted the request and never answered. */
   fault_blackhole: 12,
+  /** A `refuse` fault closed the pod's listener (the application would otherwise accept). */
+  fault_refuse: 13,
 } as const;
 export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
 
 /** Families of data planes lbsim compares. */
-export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingress-nginx';
+export type BalancerFamily =
+  | 'iptables'
+  | 'nftables'
+  | 'ipvs'
+  | 'nginx'
+  | 'ingress-nginx'
+  | 'grpc'
+  | 'cilium'
+  | 'envoy'
+  | 'linkerd';
+
+/** Families that run as an L7 hop with their own discovery path. */
+export type L7Family = 'ingress-nginx' | 'envoy' | 'linkerd' | 'grpc';
 
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
@@ -158,7 +198,7 @@ export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingre
 export interface L4BalancerDescriptor<O = unknown> {
   readonly kind: 'l4';
   readonly name: string;
-  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx'>;
+  readonly family: Exclude<BalancerFamily, 'nginx' | L7Family>;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   create(ctx: BalancerContext, options: O): L4Balancer;
@@ -185,6 +225,8 @@ export interface L7Environment {
   readonly stream: (name: string) => Rng;
   readonly keyedStream: (name: string) => import('../engine/index.js').KeyedStream;
   readonly nodeCount: number;
+  /** The cluster's CoreDNS (scenario `cluster.dns`), for families that resolve a headless name. */
+  readonly dns: import('./discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /**
@@ -196,7 +238,7 @@ export interface L7Environment {
 export interface L7BalancerDescriptor<O = unknown> {
   readonly kind: 'l7';
   readonly name: string;
-  readonly family: 'ingress-nginx';
+  readonly family: L7Family;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   createPicker(ips: Uint32Array, options: O, rng: Rng): UpstreamPicker;
@@ -249,4 +291,11 @@ export interface NginxOptions {
   readonly startAt: number;
   /** Re-read the endpoints and reload every this many seconds; 0 = never (static). Default 0. */
   readonly reloadInterval: number;
+  /**
+   * Each worker's round-robin state at the first load: `steady` (a Nginx that has served this
+   * list for long: anywhere in its cycle, drawn per worker) or `fresh` (nginx's initial state,
+   * current weights 0: every worker begins with the first server). Reloads are fresh (new
+   * workers). Default 'steady'.
+   */
+  readonly start: 'steady' | 'fresh';
 }

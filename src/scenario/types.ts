@@ -58,6 +58,8 @@ export interface ResolvedCluster {
   readonly nodeMonitorGracePeriod: number;
   /** Start with every replica Running and Ready and every table programmed, or with none. @default 'steady' */
   readonly initialState: 'steady' | 'empty';
+  /** The cluster's CoreDNS (default Corefile: `ttl 30`, `cache 30`; 2 replicas). */
+  readonly dns: import('../dataplane/discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /** Round-trip times, seconds (the request path's NetworkOptions). */
@@ -141,6 +143,8 @@ export interface ResolvedService {
   readonly externalTrafficPolicy: 'Cluster' | 'Local';
   /** @default 'Cluster' */
   readonly internalTrafficPolicy: 'Cluster' | 'Local';
+  /** spec.clusterIP: `None` = headless (no kube-proxy rules; clients resolve pod IPs). @default '' */
+  readonly clusterIP: string;
 }
 
 /**

@@ -131,7 +131,7 @@ export class WorkloadDriver implements RequestEndListener {
       this.target.submit(client, demand, -1);
     } else this.dropped++;
     const next = a.arrivals.next(this.sim.now, this.s.arrivals);
-    if (next < Number.POSITIVE_INFINITY) this.sim.scheduleAt(next, this.kArrival, 0);
+    if (next < Number.POSITIVE_INFINITY) this.sim.postAt(next, this.kArrival, 0);
   }
 
   private onUser(u: number): void {
@@ -156,7 +156,7 @@ export class WorkloadDriver implements RequestEndListener {
     const think = a.thinkTime === null ? 0 : a.thinkTime.sample(this.s.userThink.rngFor(user, n));
     const rate = a.rate ?? null;
     if (rate === null) {
-      this.sim.schedule(think, this.kUser, user);
+      this.sim.post(think, this.kUser, user);
       return;
     }
     // The ticker (period 1/rate): if its next tick has passed by the time the user is ready, the
@@ -170,10 +170,10 @@ export class WorkloadDriver implements RequestEndListener {
     if (tick <= ready) {
       k = Math.floor((ready - anchor) / period) + 1;
       this.nextTick[user] = k;
-      this.sim.scheduleAt(ready, this.kUser, user);
+      this.sim.postAt(ready, this.kUser, user);
     } else {
       this.nextTick[user] = k + 1;
-      this.sim.scheduleAt(tick, this.kUser, user);
+      this.sim.postAt(tick, this.kUser, user);
     }
   }
 }

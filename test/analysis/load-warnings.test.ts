@@ -94,16 +94,31 @@ describe('lost work after the run', () => {
     const header = [...HEADER, 'in_flight_at_end'];
     const rows = [
       row(['s', 0, 'iptables', 0, 1000, 0, 100, 100, 0], header),
-      row(['s', 0, 'ipvs-rr', 0, 1000, 0, 100, 100, 12], header),
-      row(['s', 0, 'ipvs-rr', 1, 1000, 0, 100, 100, 8], header),
+      row(['s', 0, 'ipvs-rr', 0, 988, 0, 100, 100, 12], header),
+      row(['s', 0, 'ipvs-rr', 1, 992, 0, 100, 100, 8], header),
     ];
     const groups = summarizeRows(header, rows);
     expect(groups[1]!.inFlightAtEnd!.mean).toBe(10);
+    expect(groups[1]!.inFlightShare!.mean).toBeCloseTo(0.01, 12);
     expect(lostWorkWarnings(groups)).toEqual([
-      's variant 0 ipvs-rr: 10 request(s) per replication still in flight at the end (never completed nor failed; not in the latency quantiles)',
+      's variant 0 ipvs-rr: 10 request(s) per replication (1% of arrivals) still in flight at the end (never completed nor failed; not in the latency quantiles)',
     ]);
     expect(
       summarizeRows(HEADER, [row(['s', 0, 'x', 0, 1, 0, 1, 1])])[0]!.inFlightAtEnd,
     ).toBeUndefined();
+  });
+
+  it('in flight at the end: silent at or below 0.1% of the arrivals, a warning above (issue 11)', () => {
+    const header = [...HEADER, 'in_flight_at_end'];
+    // 10 of 10,000 arrivals (9,990 finished): exactly 0.1%, silent; 11 of 10,000: warned.
+    const at = [row(['s', 0, 'iptables', 0, 9990, 0, 100, 100, 10], header)];
+    expect(lostWorkWarnings(summarizeRows(header, at))).toEqual([]);
+    // One request in flight in a short run is no news either (1 of 2,000: 0.05%).
+    const one = [row(['s', 0, 'iptables', 0, 1999, 0, 100, 100, 1], header)];
+    expect(lostWorkWarnings(summarizeRows(header, one))).toEqual([]);
+    const above = [row(['s', 0, 'iptables', 0, 9989, 0, 100, 100, 11], header)];
+    expect(lostWorkWarnings(summarizeRows(header, above))).toEqual([
+      's variant 0 iptables: 11 request(s) per replication (0.11% of arrivals) still in flight at the end (never completed nor failed; not in the latency quantiles)',
+    ]);
   });
 });

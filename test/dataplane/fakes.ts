@@ -76,6 +76,9 @@ export class FakeCluster implements GroundTruth {
     const p = this.pods[pod] as FakePod;
     return p.exists && p.listening && this.isReachable(pod);
   }
+  isRefusing(): boolean {
+    return false;
+  }
   nodeOf(pod: PodId): NodeId {
     return (this.pods[pod] as FakePod).node;
   }

@@ -89,6 +89,62 @@ describe('nginx-static proxy hop', () => {
     h.path.checkConservation();
   });
 
+  it('workload.timeouts.unreachable holds for upstream connections too: EHOSTUNREACH after 3 s, 502', () => {
+    const h = harness({
+      nginx: { node: 0, connectTimeout: 5 },
+      path: { network: { rtt: 0 }, timeouts: { unreachable: 'ehostunreach' } },
+    });
+    const a = h.cluster.addPod(0, podIp(1));
+    h.path.submit(0, 0.01);
+    h.sim.run(1);
+    h.cluster.remove(a);
+    h.path.submit(0, 0.01);
+    h.sim.run(20);
+    // An error connecting (not a timeout): nginx answers 502 when no try is left.
+    expect(h.rec.nFailed).toBe(1);
+    expect(h.rec.failures[0]?.kind).toBe(ErrorKind.http_502);
+    expect(h.rec.failures[0]?.cause).toBe(ErrorCause.stale_endpoint);
+    expect(h.rec.failures[0]?.at).toBeCloseTo(4, 12); // 1 + hostUnreachableAfter 3
+    h.path.checkConservation();
+  });
+
+  it("an upstream SYN retransmission reaches a pod that took over the IP meanwhile, as a client's does", () => {
+    const h = harness({ nginx: { node: 0, connectTimeout: 5 }, path: { network: { rtt: 0 } } });
+    const a = h.cluster.addPod(0, podIp(1));
+    h.path.submit(0, 0.01);
+    h.sim.run(1);
+    h.cluster.remove(a);
+    h.path.submit(0, 0.5);
+    // At 1.5 s a new pod gets the same IP: the first retransmission (1 s after the SYN at 1 s)
+    // finds it.
+    h.after(0.5, 'reuse', () => h.cluster.addPod(0, podIp(1)));
+    h.sim.run(20);
+    expect(h.rec.nFailed).toBe(0);
+    expect(h.rec.nCompleted).toBe(2);
+    expect(h.rec.latencies[1]).toBeCloseTo(1.5, 12); // SYN at 2, served 0.5
+    h.path.checkConservation();
+  });
+
+  it('a dead Nginx node: its clients get the network answer (EHOSTUNREACH with the option)', () => {
+    for (const [unreachable, kind, at] of [
+      ['timeout', ErrorKind.connect_timeout, 31],
+      ['ehostunreach', ErrorKind.host_unreachable, 4],
+    ] as const) {
+      const h = harness({
+        nodes: 2,
+        nginx: { node: 1 },
+        path: { network: { rtt: 0 }, timeouts: { unreachable } },
+      });
+      h.cluster.addPod(0, podIp(1));
+      h.after(0.5, 'fail', () => h.path.nodeFailed(1));
+      h.after(1, 'send', () => h.path.submit(0, 0.01));
+      h.sim.run(60);
+      expect(h.rec.failures[0]?.kind).toBe(kind);
+      expect(h.rec.failures[0]?.cause).toBe(ErrorCause.node_failure);
+      expect(h.rec.failures[0]?.at).toBeCloseTo(at, 12); // 1 + connect 30 s, or + 3 s
+    }
+  });
+
   it('504 on proxy_read_timeout; the pod keeps working on the abandoned request', () => {
     const h = harness({ nginx: { node: 0, readTimeout: 2 }, path: { network: { rtt: 0 } } });
     const a = h.cluster.addPod(0, podIp(1));

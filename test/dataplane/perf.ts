@@ -30,6 +30,7 @@ const truth = {
   podAt: (ip: number) => ips.indexOf(ip),
   isReachable: () => true,
   isListening: () => true,
+  isRefusing: () => false,
   nodeOf: (p: number) => p % nodes,
   readyPodCount: () => pods,
 };

@@ -27,7 +27,12 @@ describe('request path with the registered balancers', () => {
       const rs = new RandomSource(5);
       const cluster = new FakeCluster(nodes);
       const rec = new Recorder();
-      const options = d.options.parse({}) as never;
+      // Nginx's own connect timeout short as the clients' (below): a request whose upstream try
+      // dials the removed pod's IP fails over after 1 s, not after the default 60 s (which
+      // outlasts the run when no in-flight request was reset at the removal to mark it down).
+      const options = d.options.parse(
+        d.name === 'nginx-static' ? { connectTimeout: '1s' } : {},
+      ) as never;
       let balancers: L4Balancer[] | undefined;
       if (d.kind === 'l4') {
         balancers = [];

@@ -113,7 +113,26 @@ describe('blackhole and refuse', () => {
     const refused = model.path.ledger.finalErrorCount(ErrorKind.refused);
     expect(refused).toBeGreaterThan(80);
     expect(refused).toBeLessThan(170);
+    // errors.csv names the fault: every refusal in this run is the fault's.
+    expect(model.path.ledger.finalErrorCount(ErrorKind.refused, ErrorCause.fault_refuse)).toBe(
+      refused,
+    );
     expect(model.cluster.pod(0).probeReady).toBe(true);
+  });
+
+  it("a proxy's upstream connection refused by the fault names it too (nginx: attempt, then next upstream)", () => {
+    const { model } = run(
+      base(
+        'faults: [{type: refuse, pods: {ordinals: [0]}, at: 10s, for: 5s}]',
+        '[{name: nginx-static, maxFails: 0}]',
+      ),
+    );
+    const l = model.path.ledger;
+    const tried = l.attemptErrorCount(ErrorKind.refused);
+    expect(tried).toBeGreaterThan(80);
+    expect(l.attemptErrorCount(ErrorKind.refused, ErrorCause.fault_refuse)).toBe(tried);
+    // proxy_next_upstream error: each refused try went on to another pod.
+    expect(model.recorder.summary().failed).toBe(0);
   });
 });
 

@@ -29,6 +29,8 @@ if (HEAD !== LIST_HEAD) throw new Error('IPVS list head slot mismatch');
  * ip_vs_rr.c. The position is the last destination chosen (initially the list head). A pick
  * continues after it, wrapping once; a new destination (added at the head) is reached after the
  * wrap; a deleted one moves the position back to its predecessor (ip_vs_rr_del_dest).
+ * settle (a steady start) puts the position on a destination drawn uniformly among the live
+ * ones: after a long history the last one chosen is any of them, the next pick its successor.
  */
 export class RrScheduler implements IpvsScheduler {
   private position = HEAD;
@@ -40,6 +42,10 @@ export class RrScheduler implements IpvsScheduler {
   }
 
   updDest(): void {}
+
+  settle(svc: IpvsService, u: number): void {
+    this.position = liveDestination(svc, u);
+  }
 
   schedule(svc: IpvsService): number {
     const next = svc.next;
@@ -61,6 +67,23 @@ export class RrScheduler implements IpvsScheduler {
   }
 }
 
+/**
+ * The live (weight > 0) destination of rank floor(u x live count) in list order, or the head
+ * when none is live: a position drawn uniformly among them.
+ */
+function liveDestination(svc: IpvsService, u: number): number {
+  const { next, weight } = svc;
+  let live = 0;
+  for (let d = next[HEAD] as number; d !== HEAD; d = next[d] as number) {
+    if ((weight[d] as number) > 0) live++;
+  }
+  let k = Math.floor(u * live);
+  for (let d = next[HEAD] as number; d !== HEAD; d = next[d] as number) {
+    if ((weight[d] as number) > 0 && k-- === 0) return d;
+  }
+  return HEAD;
+}
+
 function gcd(a: number, b: number): number {
   while (b !== 0) {
     const t = a % b;
@@ -73,7 +96,9 @@ function gcd(a: number, b: number): number {
 /**
  * ip_vs_wrr.c: classic interleaved WRR with a current weight `cw` stepping down from the maximum
  * by the weights' gcd; every list change (add, delete, weight update) resets the position to the
- * head (ip_vs_wrr_dest_changed).
+ * head (ip_vs_wrr_dest_changed). settle (a steady start) puts the mark on a live destination
+ * drawn uniformly, the current weight at its maximum: exact for kube-proxy's weights (all 1,
+ * where the cycle is rr's); with unequal weights a position within the first round.
  */
 export class WrrScheduler implements IpvsScheduler {
   private cl = HEAD;
@@ -107,6 +132,11 @@ export class WrrScheduler implements IpvsScheduler {
 
   updDest(svc: IpvsService): void {
     this.changed(svc);
+  }
+
+  settle(svc: IpvsService, u: number): void {
+    this.cl = liveDestination(svc, u);
+    this.cw = this.mw;
   }
 
   schedule(svc: IpvsService): number {

@@ -83,6 +83,14 @@ export interface IpvsOptions extends SessionAffinityOptions {
   readonly synRecvActive: boolean;
   /** Period of kube-proxy's graceful-termination check (rsCheckDeleteInterval). @default 60 */
   readonly rsCheckDeleteInterval: number;
+  /**
+   * The scheduler's position at a steady start (settle): `steady`, where a Service that has
+   * served for long has it, anywhere in its cycle (drawn per node); `fresh`, the kernel's
+   * initial state, a Service just created (rr/wrr at the list head: with every node's list in
+   * the same order, the nodes rotate in lockstep). Schedulers without a position ignore it.
+   * @default 'steady'
+   */
+  readonly start: 'steady' | 'fresh';
 }
 
 export const IPVS_DEFAULTS = {
@@ -91,6 +99,7 @@ export const IPVS_DEFAULTS = {
   tcpCloseTimeout: 10,
   synRecvActive: true,
   rsCheckDeleteInterval: 60,
+  start: 'steady',
 } as const;
 
 export const ipvsOptionFields = {
@@ -100,6 +109,7 @@ export const ipvsOptionFields = {
   tcpCloseTimeout: duration().default(IPVS_DEFAULTS.tcpCloseTimeout),
   synRecvActive: boolean().default(IPVS_DEFAULTS.synRecvActive),
   rsCheckDeleteInterval: duration({ positive: true }).default(IPVS_DEFAULTS.rsCheckDeleteInterval),
+  start: z.enum(['steady', 'fresh']).default(IPVS_DEFAULTS.start),
 };
 
 export const ipvsOptions: z.ZodType<IpvsOptions> = z.strictObject(ipvsOptionFields);
@@ -133,6 +143,11 @@ export interface IpvsScheduler {
   /** A destination's weight changed. */
   updDest(svc: IpvsService, slot: number): void;
   schedule(svc: IpvsService, clientIp: Ip): number;
+  /**
+   * Optional, for schedulers with a position: move it to where a long history leaves it, `u`
+   * uniform in [0, 1) choosing among the positions (IpvsBalancer.settle).
+   */
+  settle?(svc: IpvsService, u: number): void;
 }
 
 /** A destination as `ipvsadm -Ln` shows it, for tests and diagnostics. */
@@ -234,6 +249,8 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
   private readonly checkKind: EventKind;
   private checkPending = false;
   private table: EndpointTable | null = null;
+  /** The draw that settles the scheduler's position (start: steady), -1 for `fresh`. */
+  private readonly settleDraw: number;
 
   constructor(ctx: BalancerContext, options: IpvsOptions, scheduler: IpvsScheduler) {
     this.sim = ctx.sim;
@@ -249,6 +266,9 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
     this.checkPeriod = options.rsCheckDeleteInterval;
     // kube-proxy's wait.Until ticker started with the process: its phase differs per node.
     this.checkPhase = ctx.rng.next() * this.checkPeriod;
+    // The node stream's second draw (after the check phase): the same for every IPVS
+    // scheduler of a comparison on this node (common random numbers).
+    this.settleDraw = options.start === 'steady' ? ctx.rng.next() : -1;
     this.checkKind = ctx.sim.register(`ipvs-graceful-check:node-${ctx.node}`, () =>
       this.gracefulCheck(),
     );
@@ -408,6 +428,10 @@ export class IpvsBalancer implements L4Balancer, IpvsService {
     if ((this.synRecv[slot] as number) === 0) return; // its entry already expired
     this.synSkip[slot] = (this.synSkip[slot] as number) + 1;
     this.synRing.push(now + this.synRecvTimeout, slot);
+  }
+
+  settle(): void {
+    if (this.settleDraw >= 0) this.sched.settle?.(this, this.settleDraw);
   }
 
   /** The destination list in kernel order, as `ipvsadm -Ln` prints it. Allocates: not hot. */

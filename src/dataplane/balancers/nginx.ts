@@ -40,6 +40,8 @@ export interface NginxOptionsInput {
   startAt?: number | string;
   /** Cron-style reload that re-reads the endpoints every this often; 0 = never. @default 0 */
   reloadInterval?: number | string;
+  /** Round-robin state at the first load: `steady` (drawn per worker) or `fresh`. @default 'steady' */
+  start?: 'steady' | 'fresh';
 }
 
 export const NGINX_DEFAULTS: NginxOptions = {
@@ -56,6 +58,7 @@ export const NGINX_DEFAULTS: NginxOptions = {
   node: 0,
   startAt: 0,
   reloadInterval: 0,
+  start: 'steady',
 };
 
 const NEXT_UPSTREAM = ['error', 'timeout', 'http_502', 'http_503', 'http_504', 'off'] as const;
@@ -104,6 +107,7 @@ export const nginxOptions: z.ZodType<NginxOptions> = z.strictObject({
   node: count(0).default(NGINX_DEFAULTS.node),
   startAt: duration().default(NGINX_DEFAULTS.startAt),
   reloadInterval: duration().default(NGINX_DEFAULTS.reloadInterval),
+  start: z.enum(['steady', 'fresh']).default(NGINX_DEFAULTS.start),
 });
 
 /** Time of "never" for accessed/checked (nginx zero-fills them; its clock is in 1970 + t). */
@@ -142,6 +146,10 @@ const NEVER = Number.NEGATIVE_INFINITY;
  *   tied peers.
  * - Peers beyond 31 share a tried bit (i & 31): a try of peer i marks i+32 as tried too.
  * - No "mark all live" reset when everything is down: modern nginx just returns NGX_BUSY.
+ * - Steady start (`start: steady`, given a stream): the current weights are those after k
+ *   picks of a fresh list, k uniform in [0, n) from the worker's stream (with equal weights the
+ *   cycle's state is k alone: peers before k have current_weight k - n, the others k). Without
+ *   it every worker, and every Nginx of a comparison, would begin with peer 0 in lockstep.
  *
  * Allocation-free; pick is O(n) like nginx's.
  */
@@ -158,11 +166,20 @@ export class NginxUpstreamPicker implements UpstreamPicker {
   private checked = new Float64Array(0);
   private conns = new Int32Array(0);
 
-  constructor(ips: Uint32Array, options: NginxOptions) {
+  /** `rng`: the worker's stream, drawn once for a steady start (none: fresh). */
+  constructor(ips: Uint32Array, options: NginxOptions, rng?: Rng) {
     this.leastConn = options.balancing === 'least_conn';
     this.maxFails = options.maxFails;
     this.failTimeout = options.failTimeout;
     this.load(ips);
+    if (options.start === 'steady' && rng !== undefined) this.settle(rng.next());
+  }
+
+  /** The smooth round robin's state after floor(u n) picks of a fresh list (weights 1). */
+  private settle(u: number): void {
+    const n = this.size;
+    const k = Math.floor(u * n);
+    for (let i = 0; i < n; i++) this.currentWeight[i] = i < k ? k - n : k;
   }
 
   /** A fresh configuration: what new worker processes start with after a reload. */
@@ -309,7 +326,7 @@ export const nginxStatic: ProxyBalancerDescriptor = {
   description:
     'Nginx with a static upstream of pod IPs snapshotted at start: smooth weighted round robin, max_fails/fail_timeout',
   options: nginxOptions,
-  // Nginx's peer selection is deterministic: the stream is not used.
-  createPicker: (ips: Uint32Array, options: NginxOptions, _rng: Rng) =>
-    new NginxUpstreamPicker(ips, options),
+  // Nginx's peer selection is deterministic; the worker's stream only settles a steady start.
+  createPicker: (ips: Uint32Array, options: NginxOptions, rng: Rng) =>
+    new NginxUpstreamPicker(ips, options, rng),
 };

@@ -1,7 +1,6 @@
 import { type GroundTruth, NO_POD } from '../../cluster/types.js';
 import type { EventKind, KeyedStream, Rng, Simulation } from '../../engine/index.js';
 import { DeadlineQueue } from '../deadline-queue.js';
-import { synGiveUp } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
 import { Stage, type TryPool, tag, tagGen, tagIndex } from '../pools.js';
 import { ErrorCause, ErrorKind, type NginxOptions, type UpstreamPicker } from '../types.js';
@@ -15,6 +14,7 @@ import {
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
 import type { Network } from './network.js';
+import { type UpstreamDialer, upstreamSyn } from './upstream-connect.js';
 
 const HTTP_OK = 200;
 
@@ -89,10 +89,8 @@ export class NginxHop implements L7Hop {
   /** Nginx worker of a per-request connection, keyed by (user request, client try). */
   private readonly workerRng: KeyedStream;
   private readonly perRequest: boolean;
-  /** Client-side connect give-up (connect timeout capped by the SYN retransmissions). */
+  /** A client's give-up on a dead proxy node (the network's rule, its connect timeout). */
   private readonly clientGiveUp: number;
-  /** proxy_connect_timeout, bounded by the kernel's SYN give-up (tcp_syn_retries). */
-  private readonly upstreamGiveUp: number;
   private readonly nextError: boolean;
   private readonly nextTimeout: boolean;
   private readonly next503: boolean;
@@ -118,6 +116,7 @@ export class NginxHop implements L7Hop {
   private readonly kArrive: EventKind;
   private readonly kSyn: EventKind;
   private readonly kConnFail: EventKind;
+  private readonly dialer: UpstreamDialer;
   private readonly kResp: EventKind;
 
   constructor(ctx: HopContext, deps: NginxDeps) {
@@ -141,12 +140,19 @@ export class NginxHop implements L7Hop {
     }
     const o = ctx.options;
     this.perRequest = o.connections.mode === 'per-request';
-    const synLimit = synGiveUp(o.timeouts.synRetries);
-    this.clientGiveUp = Math.min(o.timeouts.connect, synLimit);
-    this.upstreamGiveUp = Math.min(no.connectTimeout, synLimit);
+    this.clientGiveUp = ctx.network.unansweredGiveUp(o.timeouts.connect);
     this.kArrive = sim.register('nginx:request', (a) => this.onArrive(a));
     this.kSyn = sim.register('nginx:syn', (a) => this.onSyn(a));
     this.kConnFail = sim.register('nginx:connect-failed', (a) => this.onConnFail(a));
+    this.dialer = {
+      sim,
+      truth: this.truth,
+      servers: this.servers,
+      net: this.net,
+      connectTimeout: this.no.connectTimeout,
+      kSyn: this.kSyn,
+      kConnFail: this.kConnFail,
+    };
     this.kResp = sim.register('nginx:upstream-response', (a) => this.onResp(a));
 
     const rng = ctx.stream('nginx');
@@ -196,7 +202,8 @@ export class NginxHop implements L7Hop {
     t.delay[r] = d;
     t.conn[r] = -1;
     if (this.net.nodeDown[no.node] === 1) {
-      this.host.failAfter(r, ErrorKind.connect_timeout, ErrorCause.node_failure, this.clientGiveUp);
+      // Nobody answers for the proxy's address: the network's rule, the client's connect timeout.
+      this.host.failAfter(r, this.net.unansweredKind, ErrorCause.node_failure, this.clientGiveUp);
       return;
     }
     if (!this.started && this.sim.now >= no.startAt) this.load();
@@ -206,12 +213,12 @@ export class NginxHop implements L7Hop {
     }
     t.stage[r] = Stage.atProxy;
     t.child[r] = -1;
-    this.sim.schedule(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
+    this.sim.post(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
   }
 
   upstreamResponded(x: number): void {
     const t = this.tries;
-    this.sim.schedule(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
   }
 
   upstreamFailed(x: number, kind: ErrorKind, cause: ErrorCause): void {
@@ -263,6 +270,16 @@ export class NginxHop implements L7Hop {
     const slot = this.no.zone ? 0 : worker;
     (this.pickers[slot] as UpstreamPicker).reload(ips, this.sim.now);
     this.cfgs[slot] = (this.cfgs[slot] as number) + 1;
+  }
+
+  /** Metric: mean over the pickers of their EWMA spread (0 for pickers without scores). */
+  ewmaSpread(): number {
+    const ps = this.pickers;
+    if (ps.length === 0 || ps[0]?.spread === undefined) return 0;
+    const now = this.sim.now;
+    let s = 0;
+    for (const p of ps) s += (p.spread as (now: number) => number).call(p, now);
+    return s / ps.length;
   }
 
   /** The picker of worker `w` (tests and metrics). */
@@ -379,17 +396,9 @@ export class NginxHop implements L7Hop {
     t.mask[a] = (t.mask[a] as number) | (1 << (peer & 31));
     t.upTries[a] = (t.upTries[a] as number) + 1;
     picker.connectionOpened(peer);
-    const x = t.alloc();
-    t.parent[x] = a;
-    t.child[a] = x;
-    t.client[x] = t.client[a] as number;
-    t.arrivedAt[x] = t.arrivedAt[a] as number;
-    t.demand[x] = t.demand[a] as number;
-    t.req[x] = t.req[a] as number;
-    t.worker[x] = t.worker[a] as number;
+    const x = t.forkUpstream(a);
     t.peer[x] = peer;
     t.cfg[x] = cfg;
-    t.clientHeld[x] = 1;
     t.stage[x] = Stage.upConnecting;
     const ip = picker.ips[peer] as number;
     t.ip[x] = ip;
@@ -397,28 +406,16 @@ export class NginxHop implements L7Hop {
     t.delay[x] =
       pod === NO_POD ? this.net.halfCross : this.net.oneWay(this.no.node, this.truth.nodeOf(pod));
     t.connStart[x] = now;
-    this.sim.schedule(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
+    t.synSent[x] = 0;
+    this.sim.post(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
   }
 
   private onSyn(arg: number): void {
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    const pod = this.truth.podAt(t.ip[x] as number);
-    if (pod === NO_POD || !this.truth.isReachable(pod)) {
-      // No answer: proxy_connect_timeout (bounded by the kernel's SYN give-up).
-      t.errKind[x] = ErrorKind.connect_timeout;
-      t.errCause[x] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
-      const at = (t.connStart[x] as number) + this.upstreamGiveUp;
-      this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
-      return;
-    }
-    if (!this.truth.isListening(pod)) {
-      t.errKind[x] = ErrorKind.refused;
-      t.errCause[x] = this.servers.isClosed(pod)
-        ? ErrorCause.terminating_pod
-        : ErrorCause.not_listening;
-      this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
+    const pod = upstreamSyn(this.dialer, t, x, arg);
+    if (pod < 0) {
       return;
     }
     t.pod[x] = pod;

@@ -10,6 +10,7 @@ import {
   CONTROLLER_DELAY_DEFAULT,
   ENDPOINTSLICE_CONTROLLER_DEFAULTS,
 } from '../../control-plane/endpointslice-controller.js';
+import { CLUSTER_DNS_DEFAULTS } from '../../dataplane/discovery/coredns-cache.js';
 import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../dataplane/kube-proxy.js';
 import { REQUEST_PATH_DEFAULTS } from '../../dataplane/path-options.js';
 import { POD_SERVER_DEFAULTS } from '../../dataplane/pod-server.js';
@@ -62,6 +63,7 @@ export const DEFAULTS = {
     maxPodsPerNode: C.maxPodsPerNode,
     nodeMonitorGracePeriod: C.nodeMonitorGracePeriod,
     initialState: C.initialState,
+    dns: CLUSTER_DNS_DEFAULTS,
   } satisfies ResolvedCluster,
   /** crossNodeRtt and externalRtt default to the file's own `rtt` (the schema fills them). */
   network: { rtt: RP.network.rtt } satisfies Omit<ResolvedNetwork, 'crossNodeRtt' | 'externalRtt'>,
@@ -110,6 +112,8 @@ export const DEFAULTS = {
     /** The request path applies one of the two, by where the clients are. */
     externalTrafficPolicy: RP.trafficPolicy,
     internalTrafficPolicy: RP.trafficPolicy,
+    /** A ClusterIP Service (`None`: headless). */
+    clusterIP: '',
   } satisfies ResolvedService,
   /** lbsim choice: a moderate load for the default 1 pod x 1 worker x 10 ms (rho 0.5). */
   arrivals: { process: 'poisson', rate: 50 } satisfies ResolvedArrivals,

@@ -9,6 +9,7 @@ import { parseThreshold } from '../../fields/thresholds.js';
 import { formatDuration } from '../../fields/units.js';
 import { LIMITS } from '../limits.js';
 import { initialPodCount } from '../offered-load.js';
+import { resourceProblems } from '../run-size.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
@@ -111,7 +112,7 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
           `expected a description of at most ${LIMITS.descriptionChars} characters (the limit: run.json repeats it per variant), got ${String(iss.input).length}`,
       })
       .default(DEFAULTS.description),
-    duration: duration({ positive: true }).default(DEFAULTS.duration),
+    duration: duration({ positive: true, max: LIMITS.durationSeconds }).default(DEFAULTS.duration),
     warmup: duration().default(DEFAULTS.warmup),
     seed: integer({ min: 0, max: 2 ** 32 - 1 }).default(DEFAULTS.seed),
     replications: integer({ min: 1, max: 100000 }).default(DEFAULTS.replications),
@@ -201,6 +202,12 @@ export function crossCheck(s: ParsedScenario): {
     add(
       ['workload', 'clients', 'placement', 'weights'],
       `expected ${nodes} weights (one per node, cluster.nodes), got ${placement.weights.length}`,
+    );
+  }
+  if (s.service.clusterIP === 'None' && s.workload.clients.location === 'external') {
+    add(
+      ['service', 'clusterIP'],
+      'expected in-cluster clients with a headless Service (external clients cannot resolve cluster DNS; use `workload.clients.location: internal`), got `None`',
     );
   }
   const ext = s.workload.clients.external.nodes;
@@ -302,6 +309,20 @@ export function crossCheck(s: ParsedScenario): {
         `expected a unique label (balancers[${first}] is also \`${b.label}\`; add \`label: ...\` to tell them apart), got \`${b.label}\` again`,
       );
     } else seen.set(b.label, i);
+    // Mesh proxies (Envoy, Linkerd): a sidecar sits beside an in-cluster client; a gateway on a node.
+    const o = b.options as { placement?: unknown; node?: unknown };
+    if (o.placement === 'sidecar' && s.workload.clients.location === 'external') {
+      add(
+        ['balancers', i, 'placement'],
+        'expected `gateway` with external clients (workload.clients.location: external; a sidecar runs beside an in-cluster client), got `sidecar`',
+      );
+    }
+    if (o.placement === 'gateway' && typeof o.node === 'number' && o.node >= nodes) {
+      add(
+        ['balancers', i, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${o.node}\``,
+      );
+    }
   });
   let scenario = s;
   // Rollout templates become whole pods (the Deployment's pod with the template's keys).
@@ -318,5 +339,7 @@ export function crossCheck(s: ParsedScenario): {
   if (a.process === 'diurnal' && a.period === 0) {
     scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }
+  // Whether a job fits (requests in flight, memory, time): only for a scenario otherwise valid.
+  if (problems.length === 0) problems.push(...resourceProblems(scenario));
   return { problems, scenario };
 }

@@ -97,6 +97,14 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
     '`sessionAffinityConfig.clientIP.timeoutSeconds` default (3 h); copied like the above (as `sessionAffinityTimeout`)',
   'service.externalTrafficPolicy': 'Service default',
   'service.internalTrafficPolicy': 'Service default',
+  'service.clusterIP':
+    '`None`: a headless Service (no kube-proxy rules; each new connection resolves the name at CoreDNS and dials a pod IP); anything else: a ClusterIP Service',
+  'cluster.dns': "the cluster's CoreDNS, as the default Corefile configures it",
+  'cluster.dns.ttl':
+    'kubernetes plugin `ttl` of its answers (plugin default 5 s; the default Corefile sets 30)',
+  'cluster.dns.cache': 'cache plugin maximum TTL (`cache 30`)',
+  'cluster.dns.minTtl': 'cache plugin minimum TTL (5 s)',
+  'cluster.dns.replicas': 'CoreDNS replicas, each with its own informer and cache (kubeadm: 2)',
   workload: 'the clients: arrivals, identities, connections, timeouts, retries',
   'workload.arrivals':
     'arrival process of the requests, by `process:` (rates are requests per second, all clients together)',

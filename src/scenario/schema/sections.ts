@@ -54,6 +54,12 @@ export const clusterSchema = strict({
   maxPodsPerNode: integer({ min: 1 }).default(DEFAULTS.cluster.maxPodsPerNode),
   nodeMonitorGracePeriod: seconds(DEFAULTS.cluster.nodeMonitorGracePeriod),
   initialState: oneOf(['steady', 'empty'] as const).default(DEFAULTS.cluster.initialState),
+  dns: strict({
+    ttl: seconds(DEFAULTS.cluster.dns.ttl),
+    cache: seconds(DEFAULTS.cluster.dns.cache),
+    minTtl: seconds(DEFAULTS.cluster.dns.minTtl),
+    replicas: integer({ min: 1, max: 1000 }).default(DEFAULTS.cluster.dns.replicas),
+  }).prefault({}),
 });
 
 export const networkSchema = strict({
@@ -246,6 +252,11 @@ export const serviceSchema = strict({
   ),
   externalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default(S.externalTrafficPolicy),
   internalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default(S.internalTrafficPolicy),
+  // A Service's spec.clusterIP: `None` makes it headless; any other value (an address) or none
+  // is a ClusterIP Service, whose address lbsim does not need.
+  clusterIP: z
+    .string({ error: (iss) => `expected \`None\` or an IP address, got \`${String(iss.input)}\`` })
+    .default(S.clusterIP),
 });
 
 function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
@@ -410,6 +421,8 @@ const NESTED_POD_KEYS = new Set(['errors', 'readinessProbe', 'restartBackoff']);
  * given replace the Deployment's (crossCheck merges them: see mergeTemplate).
  */
 function templateSchema(ctx: SchemaContext) {
+  // Built once, on first use: building a pod schema per template cost more than parsing it.
+  let pod: ReturnType<typeof podSchema> | undefined;
   return z.unknown().transform((v, c) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
       c.addIssue({
@@ -418,9 +431,10 @@ function templateSchema(ctx: SchemaContext) {
       });
       return z.NEVER;
     }
-    const pod = parseInto(podSchema(ctx), v, c);
-    if (pod === undefined) return z.NEVER;
-    return { given: v as Record<string, unknown>, pod: pod as ResolvedPod };
+    pod ??= podSchema(ctx);
+    const parsed = parseInto(pod, v, c);
+    if (parsed === undefined) return z.NEVER;
+    return { given: v as Record<string, unknown>, pod: parsed as ResolvedPod };
   });
 }
 

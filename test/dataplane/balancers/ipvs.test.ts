@@ -4,7 +4,7 @@ import type { IpvsBalancer } from '../../../src/dataplane/balancers/ipvs.js';
 import { getBalancer } from '../../../src/dataplane/balancers/registry.js';
 import type { L4BalancerDescriptor } from '../../../src/dataplane/types.js';
 import { harness, podIp } from '../fakes.js';
-import { rig, table } from './helpers.js';
+import { chiSquare, chiSquareCritical, rig, table } from './helpers.js';
 
 const ip = (s: string): Ip => ipFromString(s);
 const ipvs = (name: string) => getBalancer(name) as L4BalancerDescriptor;
@@ -83,6 +83,50 @@ describe('IPVS rr and wrr', () => {
     expect(picks(n1, t, 1)).toEqual(['10.0.0.3']);
     expect(picks(n0, t, 1)).toEqual(['10.0.0.1']);
     expect(picks(n1, t, 3)).toEqual(['10.0.0.2', '10.0.0.1', '10.0.0.3']);
+  });
+});
+
+describe('IPVS rr and wrr at a steady start (settle)', () => {
+  const a = ['10.0.0.1', '10.0.0.2', '10.0.0.3', '10.0.0.4'].map(ip);
+  const first = (name: string, node: number, options: unknown, seed = 1) => {
+    const b = rig(ipvs(name), seed).make(node, options) as IpvsBalancer;
+    const t = table(0, a);
+    b.tableProgrammed(t);
+    b.settle();
+    return picks(b, t, 5);
+  };
+
+  it('start: fresh keeps the head: every node picks the same pod first and rotates in lockstep', () => {
+    for (const name of ['ipvs-rr', 'ipvs-wrr']) {
+      const seqs = [0, 1, 2, 3, 4, 5].map((n) => first(name, n, { start: 'fresh' }).join());
+      expect(new Set(seqs).size).toBe(1);
+      expect(seqs[0]).toBe('10.0.0.4,10.0.0.3,10.0.0.2,10.0.0.1,10.0.0.4');
+    }
+  });
+
+  it('start: steady (the default) draws each node`s position: first picks uniform over the pods, then rr order', () => {
+    const order = ['10.0.0.4', '10.0.0.3', '10.0.0.2', '10.0.0.1'];
+    for (const name of ['ipvs-rr', 'ipvs-wrr']) {
+      const counts = [0, 0, 0, 0];
+      for (let n = 0; n < 400; n++) {
+        const seq = first(name, n, {});
+        const k = order.indexOf(seq[0] as string);
+        counts[k] = (counts[k] as number) + 1;
+        // From there the cycle of the list, as without the draw.
+        expect(seq).toEqual([0, 1, 2, 3, 4].map((i) => order[(k + i) % 4]));
+      }
+      expect(chiSquare(counts, [0.25, 0.25, 0.25, 0.25])).toBeLessThan(chiSquareCritical(3));
+    }
+  });
+
+  it('the same node draws the same position for rr and wrr (the node stream`s second draw: common random numbers)', () => {
+    for (let n = 0; n < 20; n++) {
+      expect(first('ipvs-rr', n, {})[0]).toBe(first('ipvs-wrr', n, {})[0]);
+    }
+  });
+
+  it('settle is a no-op for schedulers without a position (lc: ties still go to the list head)', () => {
+    expect(first('ipvs-lc', 0, {})[0]).toBe('10.0.0.4');
   });
 });
 

@@ -6,13 +6,14 @@ import {
   nginxStatic,
 } from '../../../src/dataplane/balancers/nginx.js';
 import { RandomSource } from '../../../src/engine/index.js';
-import { podIp } from './helpers.js';
+import { chiSquare, chiSquareCritical, podIp } from './helpers.js';
 
-const make = (n: number, options: unknown = {}) =>
+/** A picker in nginx's initial state (`start: fresh`) unless the options say otherwise. */
+const make = (n: number, options: object = {}, seed = 1) =>
   nginxStatic.createPicker(
     Uint32Array.from({ length: n }, (_, i) => podIp(i)),
-    nginxOptions.parse(options),
-    new RandomSource(1).stream('nginx'),
+    nginxOptions.parse({ start: 'fresh', ...options }),
+    new RandomSource(seed).stream('nginx'),
   ) as NginxUpstreamPicker;
 
 /** Picks (with no tried peers) at `now` until `peer` comes up, at most `limit` times. */
@@ -73,6 +74,31 @@ describe('nginx-static smooth weighted round robin', () => {
   it('cycles 0..n-1 with all weights 1', () => {
     const p = make(4);
     expect(Array.from({ length: 8 }, () => p.pick(0, 0))).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
+  });
+
+  it('start: steady (the default) is the state after k picks, k uniform per worker stream; then the same cycle', () => {
+    const firsts = [0, 0, 0, 0, 0];
+    for (let seed = 1; seed <= 500; seed++) {
+      const p = make(5, { start: 'steady' }, seed);
+      const picks = Array.from({ length: 10 }, () => p.pick(0, 0));
+      const k = picks[0] as number;
+      expect(picks).toEqual(picks.map((_, i) => (k + i) % 5));
+      firsts[k] = (firsts[k] as number) + 1;
+      // Exactly the fresh picker's state after k picks.
+      const fresh = make(5);
+      for (let i = 0; i < k; i++) fresh.pick(0, 0);
+      const again = make(5, { start: 'steady' }, seed);
+      for (let i = 0; i < 7; i++) expect(again.pick(0, 0)).toBe(fresh.pick(0, 0));
+    }
+    expect(chiSquare(firsts, [0.2, 0.2, 0.2, 0.2, 0.2])).toBeLessThan(chiSquareCritical(4));
+    expect(nginxOptions.parse({}).start).toBe('steady');
+  });
+
+  it('a reload starts fresh workers (current weights 0: the first server first)', () => {
+    const p = make(5, { start: 'steady' }, 3);
+    p.pick(0, 0);
+    p.reload(Uint32Array.from([1, 2, 3].map(podIp)), 1);
+    expect(Array.from({ length: 4 }, () => p.pick(1, 0))).toEqual([0, 1, 2, 0]);
   });
 
   it('skips peers in the tried mask; peers 32 apart share a bit', () => {

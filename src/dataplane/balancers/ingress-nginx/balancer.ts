@@ -52,6 +52,8 @@ function nginxOptionsOf(o: IngressNginxOptions): NginxOptions {
     // The controller pod runs before the run: nginx holds the initial backends at t = 0.
     startAt: 0,
     reloadInterval: 0,
+    // Read by nginx-static's picker only: the Lua balancers draw their own start.
+    start: 'fresh',
   };
 }
 
@@ -106,6 +108,9 @@ export class IngressNginxEwmaPicker implements UpstreamPicker {
   connectionClosed(_peer: number): void {}
   reload(ips: Uint32Array, now: number): void {
     this.lua.setEndpoints(ips, now);
+  }
+  spread(now: number): number {
+    return this.lua.spread(now);
   }
   /** ewma.lua after_balance: rtt = first $upstream_connect_time ("-" = 0) + first $upstream_response_time. */
   afterBalance(peer: number, result: UpstreamResult, now: number): void {
