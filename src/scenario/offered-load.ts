@@ -111,7 +111,12 @@ export function offeredLoadReport(scenarios: readonly ResolvedScenario[]): {
       const who = s.variants.length > 1 ? `${s.name} ${v.label}` : s.name;
       const cap = `capacity ${g4(l.capacityRps)} rps (${l.workers} worker(s) / ${g4(l.meanServiceTime * 1000)} ms mean service)`;
       if (l.offeredRps === undefined || l.rho === undefined) {
-        lines.push(`${who}: closed loop (offered load set by the users), ${cap}`);
+        const a = v.scenario.workload.arrivals;
+        const most =
+          a.process === 'closed-loop' && a.rate !== null
+            ? `, at most ${g4(a.users * a.rate)} rps (${a.users} users x ${g4(a.rate)})`
+            : '';
+        lines.push(`${who}: closed loop (offered load set by the users${most}), ${cap}`);
         continue;
       }
       lines.push(`${who}: offered ${g4(l.offeredRps)} rps, ${cap}: rho ${l.rho.toFixed(2)}`);

@@ -160,6 +160,8 @@ export type ResolvedArrivals =
   | (Extract<ArrivalSpec, { readonly process: 'closed-loop' }> & {
       /** @default 0 */
       readonly rampUp: number;
+      /** Requests per second per user at most; null = no cap. @default null */
+      readonly rate: number | null;
     });
 
 /** The external clients' load balancer (the request path's ExternalClientOptions). */

@@ -217,6 +217,10 @@ export class TraceArrivals implements ArrivalProcess {
  * Closed-loop users (wrk, ab, slow_cooker): `users` users, each with one request outstanding,
  * sending the next `thinkTime` after the previous one ended (success or final failure). Users
  * start at time `start` plus a uniform offset in [0, rampUp) (0: all at once, as wrk does).
+ * With `rate`, each user also waits for the next tick of its own ticker of period 1/rate
+ * (slow_cooker: one time.Ticker per goroutine, -qps each): a tick that passes while the request
+ * is outstanding is kept (Go's ticker channel holds one) and releases the next send at once when
+ * the user is ready; further ticks are dropped.
  */
 export interface ClosedLoopSpec {
   readonly process: 'closed-loop';
@@ -225,6 +229,11 @@ export interface ClosedLoopSpec {
   readonly thinkTime: Distribution | null;
   /** @default 0 */
   readonly rampUp: number;
+  /**
+   * Each user's rate cap, requests per second (slow_cooker `-qps` per connection): the user
+   * sends on a ticker of period 1/rate; null = no cap. @default null
+   */
+  readonly rate?: number | null;
 }
 
 /** Open-loop process or closed-loop users, resolved (Distribution objects built). */
@@ -276,6 +285,8 @@ export type ArrivalSpec =
       readonly thinkTime: DistributionSpec;
       /** Users start at a uniform offset in [0, rampUp) (0: all at once, as wrk). @default 0 */
       readonly rampUp?: number;
+      /** At most this many requests per second per user (slow_cooker `-qps`); null = no cap. @default null */
+      readonly rate?: number | null;
     }
   | {
       readonly process: 'piecewise';
@@ -323,6 +334,7 @@ export function buildArrivals(
         // A constant 0 think time needs no draw per request.
         thinkTime: think.kind === 'constant' && think.mean === 0 ? null : think,
         rampUp: spec.rampUp ?? 0,
+        rate: spec.rate ?? null,
       };
     }
     default: {

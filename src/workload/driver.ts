@@ -54,7 +54,8 @@ export interface WorkloadDriverOptions {
  * the client (uniform over client identities) and the demand, always, even when the chosen
  * client's node has failed (that arrival is then dropped: a failed node's clients stop), so
  * the streams stay aligned across balancers. Closed loop: `users` users; user u is client
- * u mod clientCount; each sends its next request `thinkTime` after its previous one ended.
+ * u mod clientCount; each sends its next request `thinkTime` after its previous one ended, and
+ * with a rate cap not before the next tick of its ticker (period 1/rate, see ClosedLoopSpec).
  */
 export class WorkloadDriver implements RequestEndListener {
   private readonly sim: Simulation;
@@ -69,6 +70,9 @@ export class WorkloadDriver implements RequestEndListener {
   sent = 0;
   /** Closed loop: requests each user has drawn so far (the keyed streams' ordinal). */
   private readonly userRequests: Float64Array;
+  /** Closed loop with a rate cap: each user's ticker, as its first tick and next tick index. */
+  private readonly tickAnchor: Float64Array;
+  private readonly nextTick: Float64Array;
 
   constructor(
     sim: Simulation,
@@ -88,6 +92,11 @@ export class WorkloadDriver implements RequestEndListener {
     const start = o.start ?? 0;
     const a = o.arrivals;
     this.userRequests = new Float64Array(a.process === 'open' ? 0 : a.users);
+    const rate = a.process === 'closed-loop' ? (a.rate ?? null) : null;
+    const capped = rate !== null;
+    const users = a.process === 'closed-loop' && capped ? a.users : 0;
+    this.tickAnchor = new Float64Array(users);
+    this.nextTick = new Float64Array(users);
     if (a.process === 'open') {
       const first = a.arrivals.next(start, streams.arrivals);
       if (first < Number.POSITIVE_INFINITY)
@@ -96,9 +105,18 @@ export class WorkloadDriver implements RequestEndListener {
       if (!Number.isInteger(a.users) || a.users < 1) {
         throw new RangeError(`arrivals.users: expected an integer >= 1, got ${a.users}`);
       }
+      if (rate !== null && !(rate > 0)) {
+        throw new RangeError(`arrivals.rate: expected a rate > 0, got ${rate}`);
+      }
       for (let u = 0; u < a.users; u++) {
         const off = a.rampUp > 0 ? a.rampUp * streams.arrivals.next() : 0;
-        sim.scheduleAt(Math.max(start + off, sim.now), this.kUser, u);
+        const first = Math.max(start + off, sim.now);
+        // The user's ticker is anchored at its first send (tick 0); the next is tick 1.
+        if (capped) {
+          this.tickAnchor[u] = first;
+          this.nextTick[u] = 1;
+        }
+        sim.scheduleAt(first, this.kUser, u);
       }
     }
   }
@@ -136,6 +154,26 @@ export class WorkloadDriver implements RequestEndListener {
     // The think time after the user's n-th request (the one that just ended).
     const n = (this.userRequests[user] as number) - 1;
     const think = a.thinkTime === null ? 0 : a.thinkTime.sample(this.s.userThink.rngFor(user, n));
-    this.sim.post(think, this.kUser, user);
+    const rate = a.rate ?? null;
+    if (rate === null) {
+      this.sim.post(think, this.kUser, user);
+      return;
+    }
+    // The ticker (period 1/rate): if its next tick has passed by the time the user is ready, the
+    // tick waited in the channel and the user sends at once, the next tick being the first one
+    // after now; else the user waits for it.
+    const ready = this.sim.now + think;
+    const period = 1 / rate;
+    const anchor = this.tickAnchor[user] as number;
+    let k = this.nextTick[user] as number;
+    const tick = anchor + k * period;
+    if (tick <= ready) {
+      k = Math.floor((ready - anchor) / period) + 1;
+      this.nextTick[user] = k;
+      this.sim.postAt(ready, this.kUser, user);
+    } else {
+      this.nextTick[user] = k + 1;
+      this.sim.postAt(tick, this.kUser, user);
+    }
   }
 }

@@ -495,7 +495,15 @@ describe('arrivals', () => {
       users: 8,
       thinkTime: { distribution: 'constant', value: 0.1 },
       rampUp: 0,
+      rate: null,
     });
+    const capped = loadScenarioText(
+      'workload: {arrivals: {process: closed-loop, users: 50, rate: 10}}\n',
+    ).workload.arrivals;
+    expect(capped).toMatchObject({ process: 'closed-loop', users: 50, rate: 10 });
+    expect(problems('workload: {arrivals: {process: closed-loop, users: 5, rate: 0}}\n')).toEqual([
+      'f.yaml: workload.arrivals.rate: expected a number > 0, got `0`',
+    ]);
     const o = loadScenarioText(
       'workload: {arrivals: {process: on-off, rate: 100, on: {distribution: exponential, mean: 5s}, off: 10s}}\n',
     );

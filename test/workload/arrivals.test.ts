@@ -119,7 +119,7 @@ describe('buildArrivals', () => {
       { process: 'closed-loop', users: 3, thinkTime: { distribution: 'constant', value: 0 } },
       m,
     );
-    expect(c).toEqual({ process: 'closed-loop', users: 3, thinkTime: null, rampUp: 0 });
+    expect(c).toEqual({ process: 'closed-loop', users: 3, thinkTime: null, rampUp: 0, rate: null });
     const d = buildArrivals(
       { process: 'diurnal', minRate: 1, maxRate: 2, period: 10, phase: 0 },
       m,

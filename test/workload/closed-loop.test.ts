@@ -197,3 +197,79 @@ describe('workload driver', () => {
     h.path.checkConservation();
   });
 });
+
+describe('closed loop with a rate cap (slow_cooker -qps per user)', () => {
+  /** One fast pod, `users` users at `rate` each, service time `service`; returns send times. */
+  function run(users: number, rate: number, service: number, think = 0, until = 100) {
+    const h = harness({ path: { network: { rtt: 0 } }, pod: { concurrency: 1000 } });
+    h.program([h.cluster.addPod(0, podIp(1))]);
+    const sends: number[][] = Array.from({ length: users }, () => []);
+    const target = {
+      submit: (c: number, dm: number, u: number) => {
+        (sends[u] as number[]).push(h.sim.now);
+        h.path.submit(c, dm, u);
+      },
+      isClientAlive: (c: number) => h.path.isClientAlive(c),
+    };
+    const d = new WorkloadDriver(
+      h.sim,
+      {
+        arrivals: {
+          process: 'closed-loop',
+          users,
+          thinkTime: think > 0 ? constant(think) : null,
+          rampUp: 0,
+          rate,
+        },
+        serviceTime: constant(service),
+        clientCount: 1,
+      },
+      streams(2),
+      target,
+    );
+    h.path.setListener(d);
+    h.sim.run(until);
+    h.path.checkConservation();
+    return { h, sends };
+  }
+
+  it('service much faster than 1/rate: throughput N x rate exactly, one send per tick', () => {
+    // 50 users x 10 req/s, 1 ms service: each user sends at 0, 0.1, 0.2, ... (1001 sends in
+    // [0, 100]; the one at t = 100 is the run's end), 50 x 1000 = 50,000 in [0, 100).
+    const { h, sends } = run(50, 10, 0.001);
+    for (const s of sends) {
+      expect(s.length).toBe(1000);
+      s.forEach((t, i) => {
+        expect(t).toBeCloseTo(i * 0.1, 9);
+      });
+    }
+    expect(h.rec.nCompleted).toBe(50 * 1000);
+  });
+
+  it('service slower than 1/rate: the cap does not bind, the loop runs at 1/R', () => {
+    // R = 0.25 s > 1/rate = 0.1 s: a tick is always waiting, so each user sends as soon as its
+    // response arrives: 4 requests per second per user, as without a cap.
+    const { sends } = run(3, 10, 0.25, 0, 10);
+    for (const s of sends) {
+      expect(s.length).toBe(40);
+      s.forEach((t, i) => {
+        expect(t).toBeCloseTo(i * 0.25, 9);
+      });
+    }
+  });
+
+  it("a late response sends at once, then the user is back on its ticker's grid (Go's time.Ticker keeps one tick)", () => {
+    // R = 0.15 s, 1/rate = 0.1 s: send at 0, response at 0.15 (tick 0.1 waited): send at 0.15,
+    // response at 0.30 (tick 0.2 waited, 0.3 dropped or equal): send at 0.30 ...
+    // The grid is 0.1 s; a response at r sends at r when a tick passed since the last send.
+    const { sends } = run(1, 10, 0.15, 0, 1);
+    expect((sends[0] as number[]).map((t) => Number(t.toFixed(9)))).toEqual([
+      0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9,
+    ]);
+    // Think time 0.02 with 5 ms service: ready at 0.025 < tick 0.1, so the tick sets the pace.
+    const paced = run(1, 10, 0.005, 0.02, 1);
+    expect((paced.sends[0] as number[]).map((t) => Number(t.toFixed(9)))).toEqual([
+      0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9,
+    ]);
+  });
+});

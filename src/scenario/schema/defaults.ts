@@ -125,6 +125,8 @@ export const DEFAULTS = {
     closedLoop: {
       thinkTime: { distribution: 'constant', value: 0 } as DistributionSpec,
       rampUp: 0,
+      /** No cap: a user sends as soon as it is ready (wrk). */
+      rate: null as number | null,
     },
   },
   clients: {

@@ -110,7 +110,8 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
     'arrival process of the requests, by `process:` (rates are requests per second, all clients together)',
   'workload.arrivals.process':
     '`poisson`, `constant` (evenly spaced), `on-off`, `diurnal` (non-homogeneous Poisson, cosine), `piecewise` (linear between points), `trace` (timestamps from a CSV), `closed-loop` (users with one request outstanding)',
-  'workload.arrivals.rate': 'requests per second (while on, for on-off)',
+  'workload.arrivals.rate':
+    'requests per second (while on, for on-off); for closed-loop, the most each user sends per second (slow_cooker `-qps` per connection: a ticker of period 1/rate per user), absent: no cap',
   'workload.arrivals.offRate': 'rate while off',
   'workload.arrivals.on': 'distribution of the on periods',
   'workload.arrivals.off': 'distribution of the off periods',

@@ -318,6 +318,7 @@ function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
         users: integer({ min: 1 }),
         thinkTime: distribution(ctx).default(A.closedLoop.thinkTime),
         rampUp: seconds(A.closedLoop.rampUp),
+        rate: number({ positive: true }).nullable().default(A.closedLoop.rate),
       }),
     ]),
   ) as unknown as z.ZodType<ResolvedArrivals>;
