@@ -61,6 +61,7 @@ export const DEFAULTS = {
     endpointsPerOtherService: SC.endpointsPerOtherService,
     maxPodsPerNode: C.maxPodsPerNode,
     nodeMonitorGracePeriod: C.nodeMonitorGracePeriod,
+    plegRelistPeriod: C.plegRelistPeriod,
     initialState: C.initialState,
   } satisfies ResolvedCluster,
   /** crossNodeRtt and externalRtt default to the file's own `rtt` (the schema fills them). */
