@@ -72,9 +72,14 @@ export function allocatedBetweenMarks(stdout: string): number {
   const start = stdout.indexOf(MARK_START);
   const end = stdout.indexOf(MARK_END);
   if (start < 0 || end < start) throw new Error('bench: the probe printed no start/end marks');
-  let bytes = 0;
-  for (const m of stdout.slice(start, end).matchAll(/ allocated=(\d+)/g)) bytes += Number(m[1]);
-  return bytes;
+  // V8 prints the counter as a size_t: a mark-compact that corrects it downwards prints a small
+  // negative number as 2^64 - n (seen: allocated=18446744073709550000, once per few runs of
+  // nginx-static, which read as 9e13 bytes per request). Read each as a signed 64-bit integer.
+  let bytes = 0n;
+  for (const m of stdout.slice(start, end).matchAll(/ allocated=(\d+)/g)) {
+    bytes += BigInt.asIntN(64, BigInt(m[1] as string));
+  }
+  return Number(bytes);
 }
 
 /** One balancer's end-to-end figures. */

@@ -149,7 +149,15 @@ export function mutate(r: Rand, seeds: readonly { text: string; raw: unknown }[]
     }
     case 'deep-flow':
     case 'deep-block': {
-      const depth = pick(r, [10, 63, 64, 65, 200, 3000, 20_000]);
+      // A block nested d deep is O(d^2) characters (each level indents one more): 3,000 deep is
+      // 4.5 MB (past the 1 MB scenario limit) and 20,000 would be 200 MB, so blocks stop at
+      // 3,000 (1,000 deep, 0.5 MB, is parsed) and only flow nesting goes to 20,000.
+      const depth = pick(
+        r,
+        kind === 'deep-flow'
+          ? [10, 63, 64, 65, 200, 3000, 20_000]
+          : [10, 63, 64, 65, 200, 1000, 3000],
+      );
       const body =
         kind === 'deep-flow' ? `x: ${nested(depth, true)}\n` : `x:\n${nested(depth, false)}1\n`;
       return { kind, ext: '.yaml', bytes: Buffer.from(`${seed.text}\n${body}`) };

@@ -63,10 +63,10 @@ export function holdSimulation(size: number, holds: number, inc: Float64Array): 
   let j = 0;
   let fired = 0;
   const kind = sim.register('hold', (arg) => {
-    sim.schedule(inc[j++ & TABLE_MASK] as number, kind, arg);
+    sim.post(inc[j++ & TABLE_MASK] as number, kind, arg);
     if (++fired === holds) sim.stop();
   });
-  for (let i = 0; i < size; i++) sim.schedule(inc[j++ & TABLE_MASK] as number, kind, i);
+  for (let i = 0; i < size; i++) sim.post(inc[j++ & TABLE_MASK] as number, kind, i);
   return timed(holds, () => sim.run());
 }
 

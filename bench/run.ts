@@ -29,6 +29,7 @@ import { runGate, updateBaseline } from './gate.js';
 import { hold } from './hold.js';
 import { modelA } from './model-a.js';
 import { rng } from './rng.js';
+import { runSize } from './run-size.js';
 import type { Benchmark, BenchResult } from './types.js';
 
 const BENCHMARKS: readonly Benchmark[] = [
@@ -41,6 +42,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   memory,
 
   fuzz,
+  runSize,
   // one line per benchmark (this comment keeps the formatter from joining the lines)
 ];
 

@@ -1,13 +1,15 @@
 import type { RandomSource } from '../engine/random.js';
 import type { Simulation } from '../engine/simulation.js';
 import { NO_EVENT } from '../engine/simulation.js';
+import { DaemonSetController } from './daemonset-controller.js';
 import { DeploymentController } from './deployment-controller.js';
 import { IpAllocator, parseCidr } from './ip-allocator.js';
 import { Kubelet } from './kubelet.js';
 import { NodeLifecycleController } from './node-lifecycle-controller.js';
 import type { ResolvedClusterOptions } from './options.js';
-import { type NodeState, Pod, type ReplicaSet } from './pod.js';
+import { type NodeState, Pod } from './pod.js';
 import { Scheduler } from './scheduler.js';
+import { StatefulSetController } from './statefulset-controller.js';
 import {
   type DrainNotifier,
   type GroundTruth,
@@ -17,6 +19,7 @@ import {
   type PodId,
   type PodLifecycleObserver,
 } from './types.js';
+import type { PodRequest, WorkloadController, WorkloadHost, WorkloadKind } from './workload.js';
 
 export { Pod } from './pod.js';
 
@@ -50,27 +53,11 @@ export interface ClusterCallbacks {
 }
 
 /**
- * Ground truth: nodes, pods and their lifecycle, the Deployment with its ReplicaSets, and node
- * failures. Implements the data plane's GroundTruth view and accepts DrainNotifier calls.
- *
- * Lifecycle of a pod (docs/MODEL.md has the sources):
- *   Pending (options.pod.startup) -> container running -> listening (appStartDelay)
- *   -> Ready at the first readiness probe tick that succeeds (probes run on a fixed grid of
- *   periodSeconds from the container's first start) -> deletion: Terminating (endpoint not
- *   ready at once; preStop sleep; SIGTERM; listener closes after listenerCloseDelay; drain;
- *   exit, or SIGKILL at terminationGracePeriodSeconds) -> Gone (IP released).
- * Crashes: `restartContainer` (same pod, same IP, CrashLoopBackOff) and `replacePod` (pod fails,
- * the ReplicaSet creates a new one with a new IP).
- *
- * Random streams: `cluster:startup` (startup, app start and ready delays), `cluster:probe`
- * (initial probe phases), `cluster:scheduler` (ties between equally loaded nodes),
- * `cluster:ipam` (the random IP policy).
- */
-/**
  * Ground truth: the pod store (nodes, pods, the IP index, the ideal endpoint set) and the
  * Kubernetes components that change it, each in its own file: the kubelet (./kubelet.ts), the
- * scheduler (./scheduler.ts), the Deployment and ReplicaSet controllers
- * (./deployment-controller.ts) and the node lifecycle controller
+ * scheduler (./scheduler.ts), the workload's controller (deployment.kind: the Deployment and
+ * ReplicaSet controllers in ./deployment-controller.ts, ./daemonset-controller.ts or
+ * ./statefulset-controller.ts) and the node lifecycle controller
  * (./node-lifecycle-controller.ts). Implements the data plane's GroundTruth view and accepts
  * DrainNotifier calls.
  *
@@ -96,7 +83,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
   private readonly nodeStates: NodeState[] = [];
   private readonly allPods: Pod[] = [];
   private readonly kubelet: Kubelet;
-  private readonly deployment: DeploymentController;
+  private readonly deployment: WorkloadController;
   private readonly nodeController: NodeLifecycleController;
   private readonly scheduler: Scheduler;
 
@@ -173,17 +160,29 @@ export class Cluster implements GroundTruth, DrainNotifier {
       },
       event,
     });
-    this.deployment = new DeploymentController(sim, options.deployment, {
+    const host: WorkloadHost = {
       pods,
-      createPod: (rs) => this.createPod(rs, false),
+      nodes: this.nodeStates,
+      createPod: (req, steady) => this.createPod(req, steady),
       deletePod: (p) => this.beginTermination(p),
       event,
-    });
+    };
+    const d = options.deployment;
+    this.deployment =
+      d.kind === 'DaemonSet'
+        ? new DaemonSetController(sim, d, host)
+        : d.kind === 'StatefulSet'
+          ? new StatefulSetController(sim, d, host)
+          : new DeploymentController(sim, d, host);
     this.nodeController = new NodeLifecycleController(sim, options.nodeMonitorGracePeriod, {
       pods,
       nodes: this.nodeStates,
       setProbeReady: (p, ready) => this.setProbeReady(p, ready),
-      deletePod: (p) => this.beginTermination(p),
+      // A DaemonSet's pods tolerate node.kubernetes.io/unreachable:NoExecute without a
+      // tolerationSeconds (pkg/controller/daemon/util AddOrUpdateDaemonPodTolerations).
+      deletePod: (p) => {
+        if (!this.deployment.toleratesUnreachable) this.beginTermination(p);
+      },
       event,
     });
   }
@@ -201,29 +200,25 @@ export class Cluster implements GroundTruth, DrainNotifier {
   start(): void {
     if (this.started) throw new Error('Cluster.start() called twice');
     this.started = true;
-    const rs = this.deployment.start();
-    if (this.options.initialState === 'steady') {
-      for (let i = 0; i < this.deployment.replicas; i++) {
-        const p = this.createPod(rs, true);
-        if (p === undefined) break;
-        // Running for a long time already: no back-off history, Ready long enough to count as
-        // available.
-        p.phase = 'Running';
-        p.running = true;
-        p.containerStartedAt = this.sim.now - 3600;
-        p.listening = true;
-        p.listeningSince = p.containerStartedAt;
-        p.probeReady = true;
-        p.readyChangedAt = p.containerStartedAt;
-        this.callbacks.observer?.listenerOpened(p.id);
-        this.notifyReady(p);
-        this.updateIdeal(p, false);
-        this.kubelet.adoptRunning(p);
-        for (const l of this.listeners) l.containerStarted?.(p);
-      }
-    } else {
-      this.deployment.syncReplicaSet(rs);
-    }
+    this.deployment.start(this.options.initialState === 'steady');
+  }
+
+  /** A pod of the initial steady state: Running, listening and Ready for long, without events. */
+  private makeSteady(p: Pod): void {
+    // Running for a long time already: no back-off history, Ready long enough to count as
+    // available.
+    p.phase = 'Running';
+    p.running = true;
+    p.containerStartedAt = this.sim.now - 3600;
+    p.listening = true;
+    p.listeningSince = p.containerStartedAt;
+    p.probeReady = true;
+    p.readyChangedAt = p.containerStartedAt;
+    this.callbacks.observer?.listenerOpened(p.id);
+    this.notifyReady(p);
+    this.updateIdeal(p, false);
+    this.kubelet.adoptRunning(p);
+    for (const l of this.listeners) l.containerStarted?.(p);
   }
 
   // ---- GroundTruth -------------------------------------------------------------------------
@@ -304,9 +299,19 @@ export class Cluster implements GroundTruth, DrainNotifier {
     return this.deployment.replicas;
   }
 
-  /** Current Deployment revision (the newest ReplicaSet). */
+  /** The workload's newest revision (the Deployment's newest ReplicaSet). */
   get revision(): number {
-    return this.deployment.replicaSets.length;
+    return this.deployment.revision;
+  }
+
+  /** deployment.kind: which controller runs the workload. */
+  get workloadKind(): WorkloadKind {
+    return this.deployment.kind;
+  }
+
+  /** The workload's controller (read access for tests and outputs). */
+  get workload(): WorkloadController {
+    return this.deployment;
   }
 
   /** Non-terminating pods (what maxSurge bounds). */
@@ -405,6 +410,8 @@ export class Cluster implements GroundTruth, DrainNotifier {
     for (const l of this.listeners) l.nodeFailed?.(node);
     this.callbacks.onNodeFailed?.(node);
     this.nodeController.nodeLost(node, tolerationSeconds);
+    // The workload's desired pods may depend on the live nodes (a DaemonSet's do).
+    this.deployment.nodeFailed?.(node);
   }
 
   /**
@@ -418,29 +425,47 @@ export class Cluster implements GroundTruth, DrainNotifier {
 
   // ---- Transitions -------------------------------------------------------------------------
 
-  private createPod(rs: ReplicaSet, steady: boolean): Pod | undefined {
-    const node = this.scheduler.scheduleNode();
+  private createPod(req: PodRequest, steady: boolean): Pod | undefined {
+    const node = req.node === undefined ? this.scheduler.scheduleNode() : this.pinnedNode(req.node);
     if (node === undefined) {
-      this.event('unschedulable', NO_POD, -1, 'no live node with room');
+      this.event(
+        'unschedulable',
+        NO_POD,
+        req.node ?? -1,
+        req.node === undefined ? 'no live node with room' : 'its node is down or full',
+      );
       return undefined;
     }
     const id = this.allPods.length;
     const ip = node.ipam.allocate();
-    const name = `${this.options.deployment.name}-r${rs.revision}-${id}`;
-    const p = new Pod(id, name, node.id, ip, rs.revision, this.sim.now);
-    p.template = rs.template;
+    // A StatefulSet pod's stable name is <name>-<ordinal>; others: <name>-r<revision>-<id>
+    // (as a ReplicaSet's <name>-<hash>-<suffix>).
+    const base = this.options.deployment.name;
+    const name =
+      req.ordinal === undefined ? `${base}-r${req.revision}-${id}` : `${base}-${req.ordinal}`;
+    const p = new Pod(id, name, node.id, ip, req.revision, this.sim.now);
+    p.template = req.template;
+    if (req.ordinal !== undefined) p.ordinal = req.ordinal;
     this.allPods.push(p);
     this.podByIp[ip - this.ipBase] = id;
     node.pods.add(id);
     node.active++;
-    rs.pods.add(id);
+    req.into.add(id);
     this.callbacks.observer?.podCreated(id, node.id, ip);
     if (!steady) {
       this.event('pod-created', id, node.id, name);
       this.kubelet.podBound(p);
       this.notifyChanged(p);
-    }
+    } else this.makeSteady(p);
     return p;
+  }
+
+  /** The node a pinned pod must run on, if it can take it now (alive, room, a free IP). */
+  private pinnedNode(node: NodeId): NodeState | undefined {
+    const n = this.nodeStates[node];
+    if (n === undefined || !n.alive) return undefined;
+    if (n.pods.size >= this.options.maxPodsPerNode || !n.ipam.hasFree()) return undefined;
+    return n;
   }
 
   /** deletionTimestamp set: the endpoint is not ready at once; the kubelet stops the pod. */

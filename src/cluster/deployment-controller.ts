@@ -1,4 +1,4 @@
-import type { EventKind, Simulation } from '../engine/simulation.js';
+import type { Simulation } from '../engine/simulation.js';
 import type { ResolvedDeploymentOptions } from './options.js';
 import type { Pod, ReplicaSet } from './pod.js';
 import {
@@ -7,17 +7,8 @@ import {
   resolveFenceposts,
   scaleDownOldReplicaSets,
 } from './rolling.js';
-import { NO_POD, type NodeId, type PodId } from './types.js';
-
-/** What the Deployment and ReplicaSet controllers call back into the pod store (Cluster). */
-export interface DeploymentHost {
-  readonly pods: readonly Pod[];
-  /** Creates a pod of `rs` (scheduled, then started by its kubelet); undefined: unschedulable. */
-  createPod(rs: ReplicaSet): Pod | undefined;
-  /** Sets the pod's deletionTimestamp (graceful deletion). */
-  deletePod(p: Pod): void;
-  event(event: string, pod: PodId, node: NodeId, detail: string): void;
-}
+import { NO_POD } from './types.js';
+import { ControllerBase, type WorkloadController, type WorkloadHost } from './workload.js';
 
 /**
  * The Deployment controller (rolling update across ReplicaSets, pkg/controller/deployment,
@@ -25,34 +16,41 @@ export interface DeploymentHost {
  * until the active count matches spec, pkg/controller/replicaset). One sync runs per instant
  * in which anything changed (an event at +0, as the controllers' work queues coalesce keys).
  */
-export class DeploymentController {
-  private readonly sim: Simulation;
-  private readonly d: ResolvedDeploymentOptions;
-  private readonly host: DeploymentHost;
+export class DeploymentController extends ControllerBase implements WorkloadController {
+  readonly kind = 'Deployment' as const;
+  readonly toleratesUnreachable = false;
   readonly replicaSets: ReplicaSet[] = [];
   /** Desired replicas (spec.replicas of the Deployment). */
   replicas: number;
-  rolloutInProgress = false;
-  private started = false;
-  private reconcilePending = false;
-  private readonly kAvailable: EventKind;
-  private readonly kReconcile: EventKind;
 
-  constructor(sim: Simulation, d: ResolvedDeploymentOptions, host: DeploymentHost) {
-    this.sim = sim;
-    this.d = d;
-    this.host = host;
+  constructor(sim: Simulation, d: ResolvedDeploymentOptions, host: WorkloadHost) {
+    super(sim, d, host, 'deployment:sync');
     this.replicas = d.replicas;
-    this.kAvailable = sim.register('pod:available', () => this.requestReconcile());
-    this.kReconcile = sim.register('deployment:sync', () => this.reconcile());
   }
 
-  /** The first ReplicaSet (revision 1) with spec = replicas. */
-  start(): ReplicaSet {
+  /**
+   * The first ReplicaSet (revision 1) with spec = replicas: its pods at once (`steady`), or
+   * created by its first sync.
+   */
+  start(steady: boolean): void {
     this.started = true;
     const rs: ReplicaSet = { revision: 1, template: 0, spec: this.replicas, pods: new Set() };
     this.replicaSets.push(rs);
-    return rs;
+    if (!steady) {
+      this.syncReplicaSet(rs);
+      return;
+    }
+    for (let i = 0; i < this.replicas; i++) {
+      if (this.host.createPod(this.podRequest(rs), true) === undefined) break;
+    }
+  }
+
+  get revision(): number {
+    return this.replicaSets.length;
+  }
+
+  private podRequest(rs: ReplicaSet) {
+    return { revision: rs.revision, template: rs.template, into: rs.pods };
   }
 
   /**
@@ -68,46 +66,18 @@ export class DeploymentController {
       spec: 0,
       pods: new Set(),
     });
-    this.rolloutInProgress = true;
-    this.host.event(
-      'rollout-started',
-      NO_POD,
-      -1,
-      `revision ${this.replicaSets.length}${template === undefined ? '' : ` template ${t}`}`,
-    );
-    this.requestReconcile();
+    this.rolloutStarted(this.replicaSets.length, template, t);
   }
 
   /** kubectl scale: desired replicas now. */
   scale(replicas: number): void {
-    if (!Number.isInteger(replicas) || replicas < 0) {
-      throw new RangeError(`scale: expected an integer >= 0, got ${replicas}`);
-    }
-    this.replicas = replicas;
-    this.host.event('scaled', NO_POD, -1, `replicas ${replicas}`);
-    this.requestReconcile();
-  }
-
-  /** The pod's Ready condition changed (not terminating): availability may follow. */
-  readyChanged(p: Pod, ready: boolean): void {
-    const minReady = this.d.minReadySeconds;
-    if (ready && minReady > 0) {
-      this.sim.cancel(p.availableHandle);
-      p.availableHandle = this.sim.schedule(minReady, this.kAvailable, p.id);
-    }
-    this.requestReconcile();
+    this.replicas = this.scaled(replicas);
   }
 
   /** The pod left its ReplicaSet's active set; returns whether it was in it. */
   deactivate(p: Pod): boolean {
     const rs = this.replicaSets[p.revision - 1] as ReplicaSet;
     return rs.pods.delete(p.id);
-  }
-
-  requestReconcile(): void {
-    if (this.reconcilePending || !this.started) return;
-    this.reconcilePending = true;
-    this.sim.schedule(0, this.kReconcile, 0);
   }
 
   /** Non-terminating pods (what maxSurge bounds). */
@@ -124,24 +94,14 @@ export class DeploymentController {
     return n;
   }
 
-  private isAvailable(p: Pod): boolean {
-    return (
-      p.probeReady &&
-      !p.terminating &&
-      !p.gone &&
-      this.sim.now - p.readyChangedAt >= this.d.minReadySeconds
-    );
-  }
-
   private countAvailable(rs: ReplicaSet): number {
     let n = 0;
-    for (const id of rs.pods) if (this.isAvailable(this.host.pods[id] as Pod)) n++;
+    for (const id of rs.pods) if (this.available(this.host.pods[id] as Pod)) n++;
     return n;
   }
 
   /** One Deployment sync (rolling update), then each ReplicaSet's sync. */
-  private reconcile(): void {
-    this.reconcilePending = false;
+  protected reconcile(): void {
     const d = this.d;
     const { surge, unavailable } = resolveFenceposts(d.maxSurge, d.maxUnavailable, this.replicas);
     const n = this.replicaSets.length;
@@ -169,10 +129,10 @@ export class DeploymentController {
   }
 
   /** ReplicaSet controller: create or delete pods until active pods = spec. */
-  syncReplicaSet(rs: ReplicaSet): void {
+  private syncReplicaSet(rs: ReplicaSet): void {
     let diff = rs.spec - rs.pods.size;
     while (diff > 0) {
-      if (this.host.createPod(rs) === undefined) return;
+      if (this.host.createPod(this.podRequest(rs), false) === undefined) return;
       diff--;
     }
     if (diff < 0) {

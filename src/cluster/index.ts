@@ -13,6 +13,14 @@ export {
   type ResolvedPodOptions,
   type ResolvedReadinessProbeOptions,
   resolveClusterOptions,
+  type UpdateStrategyOptions,
 } from './options.js';
 export { newReplicaSetReplicas, resolveFenceposts, scaleDownOldReplicaSets } from './rolling.js';
 export * from './types.js';
+export {
+  type PodRequest,
+  WORKLOAD_KINDS,
+  type WorkloadController,
+  type WorkloadHost,
+  type WorkloadKind,
+} from './workload.js';

@@ -5,6 +5,7 @@ import {
 } from '../engine/distributions/index.js';
 import type { IntOrPercent } from '../fields/units.js';
 import type { IpReusePolicy } from './ip-allocator.js';
+import type { WorkloadKind } from './workload.js';
 
 /**
  * Options of the cluster model (ground truth). Public types are all-optional with `@default`;
@@ -74,7 +75,24 @@ export interface ResolvedPodOptions {
   readonly restartBackoff: { readonly initial: number; readonly max: number };
 }
 
+/**
+ * A DaemonSet's or StatefulSet's spec.updateStrategy (apps/v1 DaemonSetUpdateStrategy,
+ * StatefulSetUpdateStrategy).
+ */
+export interface UpdateStrategyOptions {
+  /** `RollingUpdate`, or `OnDelete` (a pod takes the new revision only when it is recreated). @default 'RollingUpdate' */
+  type?: 'RollingUpdate' | 'OnDelete';
+  /** DaemonSet: nodes whose pod may be unavailable during the update (rounds up). @default 1 */
+  maxUnavailable?: IntOrPercent;
+  /** DaemonSet: nodes that may run a new pod beside the old one (rounds up). @default 0 */
+  maxSurge?: IntOrPercent;
+  /** StatefulSet: ordinals below it keep the current revision. @default 0 */
+  partition?: number;
+}
+
 export interface DeploymentOptions {
+  /** The workload's kind (its controller). @default 'Deployment' */
+  kind?: WorkloadKind;
   /** metadata.name, prefix of pod names. @default 'app' */
   name?: string;
   /** Pod template labels = selector = the Service's selector. @default {app: 'app'} */
@@ -87,9 +105,17 @@ export interface DeploymentOptions {
   maxUnavailable?: IntOrPercent;
   /** @default 0 */
   minReadySeconds?: number;
+  /** StatefulSet: `OrderedReady` (one pod at a time, in ordinal order) or `Parallel`. @default 'OrderedReady' */
+  podManagementPolicy?: 'OrderedReady' | 'Parallel';
+  /** DaemonSet and StatefulSet: spec.updateStrategy. */
+  updateStrategy?: UpdateStrategyOptions;
 }
 
-export type ResolvedDeploymentOptions = Readonly<Required<DeploymentOptions>>;
+export type ResolvedDeploymentOptions = Readonly<
+  Required<Omit<DeploymentOptions, 'updateStrategy'>> & {
+    updateStrategy: Readonly<Required<UpdateStrategyOptions>>;
+  }
+>;
 
 export interface ClusterOptions {
   /** Number of nodes. @default 3 */
@@ -173,12 +199,20 @@ const DEFAULTS_BUT_TEMPLATES: Omit<ResolvedClusterOptions, 'templates'> = {
   initialState: 'steady',
   awaitDrain: true,
   deployment: {
+    kind: 'Deployment',
     name: 'app',
     labels: { app: 'app' },
     replicas: 1,
     maxSurge: { kind: 'percent', value: 25 },
     maxUnavailable: { kind: 'percent', value: 25 },
     minReadySeconds: 0,
+    podManagementPolicy: 'OrderedReady',
+    updateStrategy: {
+      type: 'RollingUpdate',
+      maxUnavailable: { kind: 'int', value: 1 },
+      maxSurge: { kind: 'int', value: 0 },
+      partition: 0,
+    },
   },
   pod: {
     startup: makeDistribution(POD_DISTRIBUTION_DEFAULTS.startup),
@@ -240,7 +274,11 @@ export function resolveClusterOptions(o: ClusterOptions = {}): ResolvedClusterOp
     plegRelistPeriod: o.plegRelistPeriod ?? d.plegRelistPeriod,
     initialState: o.initialState ?? d.initialState,
     awaitDrain: o.awaitDrain ?? d.awaitDrain,
-    deployment: { ...d.deployment, ...(o.deployment ?? {}) },
+    deployment: {
+      ...d.deployment,
+      ...(o.deployment ?? {}),
+      updateStrategy: { ...d.deployment.updateStrategy, ...(o.deployment?.updateStrategy ?? {}) },
+    },
     pod,
     templates,
   };
@@ -250,6 +288,10 @@ export function resolveClusterOptions(o: ClusterOptions = {}): ResolvedClusterOp
   if (!Number.isInteger(r.nodes) || r.nodes < 1) bad('cluster.nodes', 'an integer >= 1', r.nodes);
   if (!Number.isInteger(r.deployment.replicas) || r.deployment.replicas < 0) {
     bad('deployment.replicas', 'an integer >= 0', r.deployment.replicas);
+  }
+  const partition = r.deployment.updateStrategy.partition;
+  if (!Number.isInteger(partition) || partition < 0) {
+    bad('deployment.updateStrategy.rollingUpdate.partition', 'an integer >= 0', partition);
   }
   if (!(probe.periodSeconds > 0))
     bad('readinessProbe.periodSeconds', 'a number > 0', probe.periodSeconds);

@@ -16,6 +16,8 @@ export class Pod {
   readonly revision: number;
   /** Pod template it runs (index into the cluster's templates; 0 = deployment.pod). */
   template = 0;
+  /** StatefulSet ordinal (its name is `<name>-<ordinal>`); -1 for other kinds. */
+  ordinal = -1;
   readonly createdAt: number;
   /** When the pod object went away and its IP was released (NaN while it exists). */
   deletedAt = Number.NaN;

@@ -330,7 +330,7 @@ export class PodServers {
       const age = now - (this.readyAt[pod] as number);
       if (age < ss) d *= 1 + (ssFactor - 1) * (1 - age / ss);
     }
-    this.sim.schedule(d, this.completeKind, tag(r, pool.sgen[r] as number));
+    this.sim.post(d, this.completeKind, tag(r, pool.sgen[r] as number));
   }
 
   private complete(arg: number): void {

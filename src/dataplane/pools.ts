@@ -15,9 +15,14 @@ export const SLOT_SPACE = 2 ** 24;
 export function tag(index: number, gen: number): number {
   return gen * SLOT_SPACE + index;
 }
-/** Record index of an event payload. */
+/**
+ * Record index of an event payload. Not `arg % SLOT_SPACE`: a payload above 2^31 is a double,
+ * and V8 computes a double remainder by calling out to C (fmod); dividing by a power of two,
+ * flooring, multiplying and subtracting are exact on these integers (< 2^53) and stay inline.
+ * Also right for a negative generation (an Int32 stamp after 2^31 bumps), where `%` is not.
+ */
 export function tagIndex(arg: number): number {
-  return arg % SLOT_SPACE;
+  return arg - Math.floor(arg / SLOT_SPACE) * SLOT_SPACE;
 }
 /** Generation stamp of an event payload. */
 export function tagGen(arg: number): number {
@@ -34,7 +39,7 @@ type Column = Float64Array | Int32Array | Uint32Array | Uint8Array;
  * as fields initialised to `new XArray(this.capacity)` and reset/bump their own fields in
  * `alloc()`/`release()`; column reads stay plain property loads (no indirection).
  */
-abstract class SlotPool {
+export abstract class SlotPool {
   capacity: number;
   /** Records in use. */
   live = 0;
@@ -187,6 +192,24 @@ export class TryPool extends SlotPool {
     this.child[i] = -1;
     this.user[i] = -1;
     return i;
+  }
+
+  /**
+   * A new upstream try of client try `a` (an L7 hop's): the user request's identity and the
+   * hop's worker copied, linked as `a`'s current child, held by the hop (clientHeld). `tryNo`
+   * is the hop's to set (the Nginx hop leaves the recycled record's value).
+   */
+  forkUpstream(a: number): number {
+    const x = this.alloc();
+    this.parent[x] = a;
+    this.child[a] = x;
+    this.client[x] = this.client[a] as number;
+    this.arrivedAt[x] = this.arrivedAt[a] as number;
+    this.demand[x] = this.demand[a] as number;
+    this.req[x] = this.req[a] as number;
+    this.worker[x] = this.worker[a] as number;
+    this.clientHeld[x] = 1;
+    return x;
   }
 
   release(i: number): void {

@@ -102,6 +102,8 @@ export interface UpstreamPicker {
    * reused by the hop: read it inside the call only.
    */
   afterBalance?(peer: number, result: import('./path/hop.js').UpstreamResult, now: number): void;
+  /** Optional metric: max - min of the picker's latency scores at `now`, seconds (ewma). */
+  spread?(now: number): number;
 }
 
 /** Failure kinds as the client sees them. Small integers: no strings on the hot path. */
@@ -122,6 +124,22 @@ export const ErrorKind = {
 } as const;
 export type ErrorKind = (typeof ErrorKind)[keyof typeof ErrorKind];
 export const ERROR_KIND_NAMES: readonly string[] = Object.keys(ErrorKind);
+
+/** The ErrorKind of an HTTP error status as the client sees it. */
+export function statusKind(status: number): ErrorKind {
+  switch (status) {
+    case 502:
+      return ErrorKind.http_502;
+    case 503:
+      return ErrorKind.http_503;
+    case 504:
+      return ErrorKind.http_504;
+    case 500:
+      return ErrorKind.http_500;
+    default:
+      return ErrorKind.http_error;
+  }
+}
 
 /** Why an error happened (the truth behind it, which the client does not see). */
 export const ErrorCause = {
@@ -158,7 +176,19 @@ export type ErrorCause = (typeof ErrorCause)[keyof typeof ErrorCause];
 export const ERROR_CAUSE_NAMES: readonly string[] = Object.keys(ErrorCause);
 
 /** Families of data planes lbsim compares. */
-export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingress-nginx';
+export type BalancerFamily =
+  | 'iptables'
+  | 'nftables'
+  | 'ipvs'
+  | 'nginx'
+  | 'ingress-nginx'
+  | 'grpc'
+  | 'cilium'
+  | 'envoy'
+  | 'linkerd';
+
+/** Families that run as an L7 hop with their own discovery path. */
+export type L7Family = 'ingress-nginx' | 'envoy' | 'linkerd' | 'grpc';
 
 /**
  * Registry entry of a kube-proxy mode / IPVS scheduler. `options` is a strict zod schema
@@ -168,7 +198,7 @@ export type BalancerFamily = 'iptables' | 'nftables' | 'ipvs' | 'nginx' | 'ingre
 export interface L4BalancerDescriptor<O = unknown> {
   readonly kind: 'l4';
   readonly name: string;
-  readonly family: Exclude<BalancerFamily, 'nginx' | 'ingress-nginx'>;
+  readonly family: Exclude<BalancerFamily, 'nginx' | L7Family>;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   create(ctx: BalancerContext, options: O): L4Balancer;
@@ -195,6 +225,8 @@ export interface L7Environment {
   readonly stream: (name: string) => Rng;
   readonly keyedStream: (name: string) => import('../engine/index.js').KeyedStream;
   readonly nodeCount: number;
+  /** The cluster's CoreDNS (scenario `cluster.dns`), for families that resolve a headless name. */
+  readonly dns: import('./discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /**
@@ -206,7 +238,7 @@ export interface L7Environment {
 export interface L7BalancerDescriptor<O = unknown> {
   readonly kind: 'l7';
   readonly name: string;
-  readonly family: 'ingress-nginx';
+  readonly family: L7Family;
   readonly description: string;
   readonly options: import('zod').ZodType<O>;
   createPicker(ips: Uint32Array, options: O, rng: Rng): UpstreamPicker;

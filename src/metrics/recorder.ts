@@ -61,6 +61,9 @@ export interface WindowStats {
   /** Gauges sampled at the window's end; NaN without a GaugeSource. */
   readyPods: number;
   staleNodes: number;
+  /** Balancer state at the window's end (0 for balancers without it; NaN without a GaugeSource). */
+  ejectedHosts: number;
+  ewmaSpread: number;
 }
 
 export type WindowListener = (w: WindowStats) => void;
@@ -172,6 +175,8 @@ export class MetricsRecorder implements RequestRecorder {
       latencyP99: Number.NaN,
       readyPods: Number.NaN,
       staleNodes: Number.NaN,
+      ejectedHosts: Number.NaN,
+      ewmaSpread: Number.NaN,
     };
     // One event per window boundary: windows close on engine time without any per-request check.
     this.windowKind = sim.register('metrics:window', () => this.onBoundary());
@@ -360,6 +365,8 @@ export class MetricsRecorder implements RequestRecorder {
     if (this.gauges !== null) {
       w.readyPods = this.gauges.readyPods();
       w.staleNodes = this.gauges.staleNodes();
+      w.ejectedHosts = this.gauges.ejectedHosts?.() ?? 0;
+      w.ewmaSpread = this.gauges.ewmaSpread?.() ?? 0;
     }
     if (this.listener !== null) this.listener(w);
     if (w.start >= this.options.warmup) {

@@ -49,3 +49,29 @@ export function confidenceInterval(values: readonly number[]): ConfidenceInterva
   const s = sampleStandardDeviation(xs);
   return { n, mean: m, halfWidth: (studentTQuantile975(n - 1) * s) / Math.sqrt(n) };
 }
+
+/** Replication counts beyond this are reported as not reachable (Infinity). */
+export const MAX_REPLICATIONS_NEEDED = 1_000_000;
+
+/**
+ * How many replications a 95% interval of half-width at most `precision` needs, if the spread
+ * stays at the sample standard deviation `s` measured now: the smallest i >= max(2, from) with
+ * t(0.975, i-1) s / sqrt(i) <= precision (Law & Kelton, Simulation Modeling and Analysis,
+ * 9.4.1, the number of replications for an absolute precision). Infinity when precision is 0
+ * while s > 0, or when more than MAX_REPLICATIONS_NEEDED would be needed; NaN when s is NaN.
+ */
+export function replicationsForPrecision(s: number, precision: number, from = 2): number {
+  if (Number.isNaN(s) || Number.isNaN(precision)) return Number.NaN;
+  let i = Math.max(2, Math.ceil(from));
+  if (s === 0) return i;
+  if (!(precision > 0)) return Number.POSITIVE_INFINITY;
+  // t >= z for every df, so i >= (z s / precision)^2: start there (the loop then takes a few
+  // steps, t being within 1e-3 of z beyond a few thousand df).
+  const normal = (1.959963984540054 * s) / precision;
+  if (normal * normal > MAX_REPLICATIONS_NEEDED) return Number.POSITIVE_INFINITY;
+  i = Math.max(i, Math.floor(normal * normal));
+  while ((studentTQuantile975(i - 1) * s) / Math.sqrt(i) > precision) {
+    if (++i > MAX_REPLICATIONS_NEEDED) return Number.POSITIVE_INFINITY;
+  }
+  return i;
+}

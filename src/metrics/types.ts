@@ -21,4 +21,8 @@ export interface GaugeSource {
   readyPods(): number;
   /** Nodes whose programmed table differs from the ideal (ground-truth) endpoint set. */
   staleNodes(): number;
+  /** Hosts an L7 balancer has ejected now (Envoy outlier detection; mean over proxies). */
+  ejectedHosts?(): number;
+  /** Spread (max - min) of an EWMA balancer's latency estimates, seconds (mean over proxies). */
+  ewmaSpread?(): number;
 }

@@ -61,6 +61,10 @@ export const TIMESERIES_COLUMNS = [
   'stale_nodes',
   /** Requests that arrived in the window (offered load); `requests` = completed + errors. */
   'arrivals',
+  /** Envoy: hosts outlier detection holds ejected at the window's end (mean over proxies); 0 otherwise. */
+  'ejected_hosts',
+  /** EWMA balancers: max - min of the latency estimates at the window's end (mean over proxies or workers); 0 otherwise. */
+  'ewma_spread_ms',
 ] as const;
 
 /** `level` is `final` (the user saw it) or `attempt` (a try that a retry hid). */

@@ -8,7 +8,12 @@
  * The ratio r_k = x_k(balancer) / x_k(baseline) gets the same treatment (hyperfine's
  * "1.05 ± 0.01 times"), when the baseline is positive in every replication.
  */
-import { type ConfidenceInterval, confidenceInterval } from '../metrics/stats.js';
+import {
+  type ConfidenceInterval,
+  confidenceInterval,
+  replicationsForPrecision,
+  studentTQuantile975,
+} from '../metrics/stats.js';
 import { groupRuns, sweepLabelColumns } from './summarize.js';
 
 /** Metrics compared: summary.csv column and its display name. */
@@ -37,6 +42,17 @@ export interface PairedComparison {
   readonly ratio: ConfidenceInterval | undefined;
   /** The difference's 95% interval excludes 0 (NaN half-width, n < 2: false). */
   readonly significant: boolean;
+  /**
+   * Replications whose difference interval would exclude 0 if the mean difference and its
+   * spread stayed as measured (replicationsForPrecision with precision |mean|): at most n when
+   * significant; Infinity when out of reach; NaN when n < 2.
+   */
+  readonly replicationsNeeded: number;
+  /**
+   * Too few replications for the interval to say anything: n < 2, or not significant while
+   * replicationsNeeded > n (with n = 2 the interval is t(0.975, 1) = 12.7 standard errors wide).
+   */
+  readonly tooFew: boolean;
 }
 
 const num = (s: string | undefined): number =>
@@ -87,6 +103,16 @@ export function pairedComparisons(
         const ratio = bs.every((b) => b > 0)
           ? confidenceInterval(xs.map((x, i) => x / (bs[i] as number)))
           : undefined;
+        const significant =
+          !Number.isNaN(difference.halfWidth) && Math.abs(difference.mean) > difference.halfWidth;
+        const replicationsNeeded =
+          difference.n < 2
+            ? Number.NaN
+            : replicationsForPrecision(
+                (difference.halfWidth * Math.sqrt(difference.n)) /
+                  studentTQuantile975(difference.n - 1),
+                Math.abs(difference.mean),
+              );
         out.push({
           scenario: first.scenario ?? '',
           variant: first.variant ?? '',
@@ -99,8 +125,9 @@ export function pairedComparisons(
           mean: confidenceInterval(xs).mean,
           difference,
           ratio: ratio !== undefined && pairs.length > 0 ? ratio : undefined,
-          significant:
-            !Number.isNaN(difference.halfWidth) && Math.abs(difference.mean) > difference.halfWidth,
+          significant,
+          replicationsNeeded,
+          tooFew: difference.n < 2 || (!significant && !(replicationsNeeded <= difference.n)),
         });
       }
     }

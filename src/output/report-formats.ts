@@ -4,7 +4,7 @@
  * aligned text table (the `±` form), CSV (the CSV writer's number format), JSON (an array of
  * records, NaN as null) or a GitHub-flavoured Markdown table.
  */
-import type { ConfidenceInterval } from '../metrics/stats.js';
+import { type ConfidenceInterval, MAX_REPLICATIONS_NEEDED } from '../metrics/stats.js';
 import { csvLine } from './format.js';
 import type { PairedComparison } from './paired.js';
 import { formatInterval, type SummaryGroup } from './summarize.js';
@@ -19,6 +19,8 @@ interface Table {
   readonly records: readonly Record<string, Cell>[];
   /** Display columns: heading and the text of one record. */
   readonly display: readonly (readonly [string, (r: Record<string, Cell>) => string])[];
+  /** Printed under the table and markdown renderings (not part of csv/json). */
+  readonly footnote?: string;
 }
 
 const ci = (prefix: string, c: ConfidenceInterval | undefined, scale = 1) => ({
@@ -93,6 +95,8 @@ export function pairedTable(rows: readonly PairedComparison[]): Table {
     ...ci('difference', c.difference),
     ...ci('ratio', c.ratio),
     significant: c.significant,
+    replications_needed: c.replicationsNeeded,
+    n_too_small: c.tooFew,
   }));
   const num = (k: string) => (r: Record<string, Cell>) =>
     Number.isNaN(r[k]) ? '-' : String(Number((r[k] as number).toPrecision(4)));
@@ -112,13 +116,38 @@ export function pairedTable(rows: readonly PairedComparison[]): Table {
       ['value', num('balancer_mean')],
       ['difference', shown('difference')],
       ['ratio', (r) => (Number.isNaN(r.ratio_mean) ? '-' : `${shown('ratio')(r)} times`)],
-      ['', (r) => (r.significant ? '*' : '')],
+      ['note', pairedNote],
     ],
+    ...(records.some((r) => r.n_too_small) ? { footnote: TOO_FEW_NOTE } : {}),
   };
 }
 
+/** `*` when the difference is resolved; else how many replications would resolve it. */
+function pairedNote(r: Record<string, Cell>): string {
+  if (r.significant) return '*';
+  if (!r.n_too_small) return '';
+  const need = r.replications_needed as number;
+  if (Number.isNaN(need)) return 'n too small: no interval';
+  return Number.isFinite(need)
+    ? `n too small: ~${need} needed`
+    : `n too small: > ${MAX_REPLICATIONS_NEEDED.toLocaleString('en-US')} needed`;
+}
+
+const TOO_FEW_NOTE =
+  'n too small: the interval of the difference includes 0 at this n (with n = 2 it spans t(0.975, 1) = 12.7 ' +
+  'standard errors each side); ~N needed is how many replications would resolve a difference of this size if its ' +
+  'mean and spread stay as measured (Law & Kelton 9.4.1): rerun with --replications N or more, or read the ' +
+  'value as unresolved';
+
 /** Text columns, aligned left (numbers align right). */
-const LEFT: ReadonlySet<string> = new Set(['scenario', 'variant', 'balancer', 'vs', 'metric', '']);
+const LEFT: ReadonlySet<string> = new Set([
+  'scenario',
+  'variant',
+  'balancer',
+  'vs',
+  'metric',
+  'note',
+]);
 
 /** Renders a table in one of the formats (text ends without a newline). */
 export function render(t: Table, format: Format): string {
@@ -149,6 +178,7 @@ export function render(t: Table, format: Format): string {
         `| ${head.map(esc).join(' | ')} |`,
         `| ${head.map((h) => (LEFT.has(h) ? '---' : '---:')).join(' | ')} |`,
         ...t.records.map((r) => `| ${t.display.map(([, f]) => esc(f(r))).join(' | ')} |`),
+        ...(t.footnote === undefined ? [] : ['', t.footnote]),
       ].join('\n');
     }
     case 'table': {
@@ -166,7 +196,11 @@ export function render(t: Table, format: Format): string {
           )
           .join('  ')
           .trimEnd();
-      return [line(head), ...body.map(line)].join('\n');
+      return [
+        line(head),
+        ...body.map(line),
+        ...(t.footnote === undefined ? [] : [t.footnote]),
+      ].join('\n');
     }
     default: {
       const never: never = format;

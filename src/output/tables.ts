@@ -52,6 +52,8 @@ export function timeseriesWriter(sink: RowSink): WindowListener {
   const iReady = at('ready_pods');
   const iStale = at('stale_nodes');
   const iArrivals = at('arrivals');
+  const iEjected = at('ejected_hosts');
+  const iSpread = at('ewma_spread_ms');
   return (w) => {
     const row: Row = new Array(cols.length).fill(0);
     row[iStart] = w.start;
@@ -67,6 +69,8 @@ export function timeseriesWriter(sink: RowSink): WindowListener {
     row[iReady] = w.readyPods;
     row[iStale] = w.staleNodes;
     row[iArrivals] = w.arrivals;
+    row[iEjected] = w.ejectedHosts;
+    row[iSpread] = w.ewmaSpread * MS;
     sink.row('timeseries', row);
   };
 }

@@ -4,8 +4,20 @@
  * charts and then publishes a marker on <body> for headless checks:
  *   data-charts-expected (written here), data-charts-rendered, data-chart-errors,
  *   data-charts-overflow (canvases wider than the page), data-tick-overlaps, data-charts-done.
+ * A scenario of several variants draws its per-series charts as one panel per variant (small
+ * multiples) with a variant selector (`select.variant-pick`): every variant side by side up to
+ * MAX_VARIANTS_TOGETHER, one at a time beyond. Charts are drawn when first shown, and
+ * `window.lbsimReport.layout()` re-measures the charts on view (.ci/report-driver.js clicks
+ * through every selector with it).
  */
-import { type ChartGroup, type ChartSpec, meanCi, variantNames } from './charts/index.js';
+import {
+  type ChartGroup,
+  type ChartSpec,
+  MAX_VARIANTS_TOGETHER,
+  meanCi,
+  SeriesView,
+  variantNames,
+} from './charts/index.js';
 import { runFacts, type ScenarioData } from './load.js';
 
 export interface ReportScenario {
@@ -52,6 +64,8 @@ figure{margin:0;border:1px solid #e3e3e3;border-radius:6px;padding:8px}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}
 #report-status{font-size:12px;color:#555}#chart-errors{color:#a00;white-space:pre-wrap}
+.pick{position:sticky;top:0;z-index:2;background:#fff;padding:6px 0;border-bottom:1px solid #eee}
+.pick select{font:inherit;max-width:100%}figure[hidden]{display:none}
 </style>
 </head>
 <body data-charts-expected="${specs.length}">
@@ -62,7 +76,9 @@ aggregated is said above it. <span id="report-status">Charts not drawn yet (Java
 `);
   if (scenarios.length === 0)
     parts.push('<p class="skip">No scenario folders with lbsim tables found.</p>\n');
-  for (const s of scenarios) parts.push(renderScenario(s));
+  scenarios.forEach((s, i) => {
+    parts.push(renderScenario(s, `s${i}`));
+  });
   parts.push(`<script type="application/json" id="lbsim-data">${scriptJson(specs)}</script>
 <script>${chartJs.replace(/<\/script/gi, '<\\/script')}</script>
 <script>${CLIENT}</script>
@@ -72,7 +88,7 @@ aggregated is said above it. <span id="report-status">Charts not drawn yet (Java
   return parts.join('');
 }
 
-function renderScenario({ data: d, groups }: ReportScenario): string {
+function renderScenario({ data: d, groups }: ReportScenario, section: string): string {
   const out: string[] = [`<section>\n<h2>${escapeHtml(d.name)}</h2>\n`];
   const meta: string[] = [];
   const facts = runFacts(d.run);
@@ -87,6 +103,10 @@ function renderScenario({ data: d, groups }: ReportScenario): string {
   out.push(`<p class="meta">${escapeHtml(meta.join(' \u00b7 '))}</p>\n`);
   for (const p of d.problems) out.push(`<p class="problem">${escapeHtml(p)}</p>\n`);
   out.push(summaryTable(d));
+  const view = new SeriesView(d.series, variantNames(d));
+  const together = view.variants.length <= MAX_VARIANTS_TOGETHER;
+  const perVariant = groups.some((g) => g.charts.some((c) => c.variant !== undefined));
+  if (perVariant) out.push(variantPicker(view, section, together));
   for (const g of groups) {
     if (g.charts.length === 0) continue;
     out.push(
@@ -94,8 +114,12 @@ function renderScenario({ data: d, groups }: ReportScenario): string {
     );
     out.push('<div class="grid">\n');
     for (const c of g.charts) {
+      const tag =
+        c.variant === undefined
+          ? ''
+          : ` data-section="${section}" data-variant="${escapeHtml(c.variant)}"${together || c.variant === view.variants[0] ? '' : ' hidden'}`;
       out.push(
-        `<figure><div class="box"><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div>` +
+        `<figure${tag}><div class="box"><canvas id="${escapeHtml(c.id)}" role="img" aria-label="${escapeHtml(c.title)}"></canvas></div>` +
           (c.note ? `<figcaption>${escapeHtml(c.note)}</figcaption>` : '') +
           '</figure>\n',
       );
@@ -110,6 +134,28 @@ function renderScenario({ data: d, groups }: ReportScenario): string {
   }
   out.push('</section>\n');
   return out.join('');
+}
+
+/**
+ * The variant selector of a scenario's per-variant panels: `*` (all side by side) when there are
+ * at most MAX_VARIANTS_TOGETHER variants, else the first variant at first.
+ */
+function variantPicker(view: SeriesView, section: string, together: boolean): string {
+  const n = view.variants.length;
+  const options = [
+    ...(together ? [`<option value="*" selected>all ${n} variants, side by side</option>`] : []),
+    ...view.variants.map(
+      (v, i) =>
+        `<option value="${escapeHtml(v)}"${!together && i === 0 ? ' selected' : ''}>${escapeHtml(view.variantTitle(v))}</option>`,
+    ),
+  ];
+  const why = together
+    ? 'Per-variant charts: one panel per variant; pick one to see it alone.'
+    : `${n} variants: the per-variant charts show one at a time (all are in the summary table and the sweep charts).`;
+  return (
+    `<div class="pick"><label>Variant <select class="variant-pick" data-section="${section}" data-variants="${n}">` +
+    `${options.join('')}</select></label> <span class="meta">${escapeHtml(why)}</span></div>\n`
+  );
 }
 
 function summaryTable(d: ScenarioData): string {
@@ -170,6 +216,7 @@ const CLIENT = `
     body.setAttribute('data-chart-errors', String(errors.length));
     document.getElementById('chart-errors').textContent = errors.join('\\n');
     statusEl.textContent = rendered + ' of ' + body.getAttribute('data-charts-expected') + ' charts drawn' +
+      (rendered < Number(body.getAttribute('data-charts-expected')) ? ' (the others when their variant is picked)' : '') +
       (errors.length ? ', ' + errors.length + ' error(s) (below)' : '') + '.';
   }
   window.addEventListener('error', function (e) { errors.push('script error: ' + e.message); publish(); });
@@ -250,43 +297,75 @@ const CLIENT = `
     if (drawn === 0) throw new Error('no data points drawn');
     canvas.setAttribute('data-rendered', String(drawn));
   }
+  var specs = [], drawn = {};
+  function shown(el) { return el.offsetParent !== null; }
+  // Charts are drawn when first on view: a hidden panel has no size to draw into.
+  function drawVisible() {
+    for (var i = 0; i < specs.length; i++) {
+      var id = specs[i].id;
+      if (drawn[id]) continue;
+      var canvas = document.getElementById(id);
+      if (canvas && !shown(canvas)) continue;
+      drawn[id] = true;
+      try { draw(specs[i]); rendered++; }
+      catch (e) { errors.push(id + ': ' + (e && e.message ? e.message : e)); }
+    }
+  }
+  // Layout checks for CI (.ci/report-check.sh, test/report), over the charts on view: charts
+  // wider than the page, and neighbouring horizontal tick labels that overlap (unrotated labels:
+  // centre distance below half their widths' sum).
+  function layout() {
+    var overflow = 0, overlaps = 0, visible = 0, pageW = document.documentElement.clientWidth;
+    var canvases = document.querySelectorAll('canvas');
+    for (var c = 0; c < canvases.length; c++) {
+      if (!shown(canvases[c])) continue;
+      visible++;
+      if (canvases[c].getBoundingClientRect().right > pageW + 1) overflow++;
+    }
+    var charts = (typeof Chart !== 'undefined' && Chart.instances) ? Chart.instances : {};
+    for (var key in charts) {
+      var ch = charts[key];
+      if (!shown(ch.canvas)) continue;
+      for (var sid in ch.scales) {
+        var sc = ch.scales[sid];
+        if (!sc.isHorizontal() || sc.labelRotation || !sc.ticks || sc.ticks.length < 2) continue;
+        var ctx = ch.ctx; ctx.save();
+        ctx.font = (sc.options.ticks.font && sc.options.ticks.font.size ? sc.options.ticks.font.size : 12) + 'px sans-serif';
+        var prev = null;
+        for (var t = 0; t < sc.ticks.length; t++) {
+          var lab = sc.ticks[t].label; if (lab === undefined || lab === null || lab === '') continue;
+          var w = ctx.measureText(String(lab)).width, x = sc.getPixelForTick(t);
+          if (prev && Math.abs(x - prev.x) < (w + prev.w) / 2) overlaps++;
+          prev = { x: x, w: w };
+        }
+        ctx.restore();
+      }
+    }
+    body.setAttribute('data-charts-visible', String(visible));
+    body.setAttribute('data-charts-overflow', String(overflow));
+    body.setAttribute('data-tick-overlaps', String(overlaps));
+    return { visible: visible, overflow: overflow, overlaps: overlaps };
+  }
+  // The variant selector: shows the panels of the chosen variant ('*': all) of its section.
+  function pick(sel) {
+    var v = sel.value;
+    var figs = document.querySelectorAll('figure[data-section="' + sel.getAttribute('data-section') + '"]');
+    for (var f = 0; f < figs.length; f++) figs[f].hidden = !(v === '*' || figs[f].getAttribute('data-variant') === v);
+    drawVisible(); publish(); layout();
+  }
   try {
     if (typeof Chart === 'undefined') throw new Error('Chart.js did not load');
-    var specs = JSON.parse(document.getElementById('lbsim-data').textContent);
-    for (var i = 0; i < specs.length; i++) {
-      try { draw(specs[i]); rendered++; }
-      catch (e) { errors.push(specs[i].id + ': ' + (e && e.message ? e.message : e)); }
+    specs = JSON.parse(document.getElementById('lbsim-data').textContent);
+    var selects = document.querySelectorAll('select.variant-pick');
+    for (var s = 0; s < selects.length; s++) {
+      selects[s].addEventListener('change', function (e) { pick(e.target); });
+      pick(selects[s]);
     }
+    drawVisible();
   } catch (e) { errors.push(e && e.message ? e.message : String(e)); }
   publish();
-  // Layout checks for CI (.ci/report-check.sh, test/report): charts wider than the page, and
-  // neighbouring horizontal tick labels that overlap (unrotated labels: centre distance below
-  // half their widths' sum).
-  var overflow = 0, overlaps = 0, pageW = document.documentElement.clientWidth;
-  var canvases = document.querySelectorAll('canvas');
-  for (var c = 0; c < canvases.length; c++) {
-    if (canvases[c].getBoundingClientRect().right > pageW + 1) overflow++;
-  }
-  var charts = (typeof Chart !== 'undefined' && Chart.instances) ? Chart.instances : {};
-  for (var key in charts) {
-    var ch = charts[key];
-    for (var sid in ch.scales) {
-      var sc = ch.scales[sid];
-      if (!sc.isHorizontal() || sc.labelRotation || !sc.ticks || sc.ticks.length < 2) continue;
-      var ctx = ch.ctx; ctx.save();
-      ctx.font = (sc.options.ticks.font && sc.options.ticks.font.size ? sc.options.ticks.font.size : 12) + 'px sans-serif';
-      var prev = null;
-      for (var t = 0; t < sc.ticks.length; t++) {
-        var lab = sc.ticks[t].label; if (lab === undefined || lab === null || lab === '') continue;
-        var w = ctx.measureText(String(lab)).width, x = sc.getPixelForTick(t);
-        if (prev && Math.abs(x - prev.x) < (w + prev.w) / 2) overlaps++;
-        prev = { x: x, w: w };
-      }
-      ctx.restore();
-    }
-  }
-  body.setAttribute('data-charts-overflow', String(overflow));
-  body.setAttribute('data-tick-overlaps', String(overlaps));
+  layout();
+  window.lbsimReport = { layout: layout };
   body.setAttribute('data-charts-done', '1');
 })();
 `;

@@ -22,6 +22,7 @@ import {
   resolveEndpointSliceControllerOptions,
 } from '../control-plane/endpointslice-controller.js';
 import { getBalancer } from '../dataplane/balancers/registry.js';
+import { HeadlessLookups } from '../dataplane/discovery/headless-dns.js';
 import { KubeProxy, resolveKubeProxyOptions } from '../dataplane/kube-proxy.js';
 import type { HopSpec } from '../dataplane/path/hop.js';
 import type { NginxDeps } from '../dataplane/path/proxy-hop.js';
@@ -197,10 +198,16 @@ export function buildModel(
       initialState: config.cluster.initialState,
       awaitDrain: true,
       deployment: {
+        kind: config.deployment.kind,
         replicas: config.deployment.replicas,
         maxSurge: config.deployment.maxSurge,
         maxUnavailable: config.deployment.maxUnavailable,
         minReadySeconds: config.deployment.minReadySeconds,
+        podManagementPolicy: config.deployment.podManagementPolicy,
+        updateStrategy: {
+          type: config.deployment.updateStrategy.type,
+          ...config.deployment.updateStrategy.rollingUpdate,
+        },
       },
       pod: clusterPod(pod, 'deployment.pod'),
       templates: templates.slice(1).map((t, k) => clusterPod(t, templateWhere(k + 1))),
@@ -274,7 +281,12 @@ export function buildModel(
   const recorder = new MetricsRecorder(
     sim,
     { warmup: config.warmup, window: config.output.window },
-    { readyPods: () => cluster.readyPodCount(), staleNodes: () => kubeProxy.staleNodes() },
+    {
+      readyPods: () => cluster.readyPodCount(),
+      staleNodes: () => kubeProxy.staleNodes(),
+      ejectedHosts: () => relay.ejectedHosts(),
+      ewmaSpread: () => relay.ewmaSpread(),
+    },
     timeseriesWriter(sink),
   );
 
@@ -312,6 +324,19 @@ export function buildModel(
 
   let balancers: L4Balancer[] | undefined;
   let hop: HopSpec | undefined;
+  // A headless Service: the L4 route's clients resolve pod IPs at CoreDNS (no kube-proxy rules).
+  const headless =
+    descriptor.kind === 'l4' && config.service.clusterIP === 'None'
+      ? new HeadlessLookups(
+          sim,
+          controller,
+          config.cluster.dns,
+          dist(config.propagation.watchDelay, 'propagation.watchDelay'),
+          random.keyedStream('coredns:watch'),
+          random.keyedStream('dns:lookup'),
+          clients.count,
+        )
+      : undefined;
   if (descriptor.kind === 'l4') {
     balancers = [];
     for (let node = 0; node < config.cluster.nodes; node++) {
@@ -331,6 +356,7 @@ export function buildModel(
         stream: (name) => random.stream(name),
         keyedStream: (name) => random.keyedStream(name),
         nodeCount: config.cluster.nodes,
+        dns: config.cluster.dns,
       });
     } catch (e) {
       if (e instanceof RangeError) {
@@ -366,6 +392,7 @@ export function buildModel(
     pod: podServer,
     ...(balancers ? { balancers, tables: kubeProxy } : {}),
     ...(hop ? { hop } : {}),
+    ...(headless ? { dns: headless } : {}),
   });
   relay.attach(path);
 
@@ -417,6 +444,8 @@ export function buildModel(
 
   cluster.start();
   controller.bootstrap();
+  // CoreDNS's informers start from the controller's initial state, as kube-proxy's.
+  headless?.start();
   kubeProxy.bootstrap();
   // A steady start: the tables just programmed have been serving for long, so a balancer's
   // position (IPVS rr/wrr) is anywhere in its cycle, not at the head on every node in lockstep.

@@ -33,6 +33,15 @@ export const LIMITS = {
   descriptionChars: 10_000,
   /** Windows per run (duration / output.window): timeseries.csv rows per job. */
   windows: 1_000_000,
+  /**
+   * Longest simulated duration, seconds (365 days). Past it a run is, in practice, endless; the
+   * clock (a double in seconds) still resolves 4 ns there.
+   */
+  durationSeconds: 365 * 86_400,
+  /** Estimated memory of one job, bytes (src/scenario/run-size.ts). */
+  jobMemoryBytes: 4e9,
+  /** Estimated CPU time of one job, seconds (one day; src/scenario/run-size.ts). */
+  jobCpuSeconds: 86_400,
   /** Problems reported per file (the rest are counted). */
   problems: MAX_PROBLEMS,
   /** Characters of one message (longer ones end in an ellipsis). */

@@ -11,6 +11,13 @@
 import { makeDistribution } from '../engine/index.js';
 import { piecewiseLinearRate, type RateFunction, sinusoidRate } from '../workload/arrivals.js';
 import type { ResolvedScenario, ScenarioConfig } from './types.js';
+/**
+ * The workload's pods at the start (what `ordinals` index): one per node for a DaemonSet,
+ * `replicas` for the other kinds.
+ */
+export function initialPodCount(s: Pick<ScenarioConfig, 'cluster' | 'deployment'>): number {
+  return s.deployment.kind === 'DaemonSet' ? s.cluster.nodes : s.deployment.replicas;
+}
 
 export interface OfferedLoad {
   /** Mean arrival rate over [warmup, duration], requests per second; undefined for closed loop. */
@@ -73,7 +80,7 @@ export function offeredRate(config: ScenarioConfig): number | undefined {
 /** Offered load, capacity and rho of one (variant's) configuration. */
 export function offeredLoad(config: ScenarioConfig): OfferedLoad {
   const pod = config.deployment.pod;
-  const workers = config.deployment.replicas * pod.concurrency;
+  const workers = initialPodCount(config) * pod.concurrency;
   const meanServiceTime = makeDistribution(pod.serviceTime).mean;
   const capacityRps = workers / meanServiceTime;
   const offeredRps = offeredRate(config);

@@ -60,6 +60,8 @@ export interface ResolvedCluster {
   readonly plegRelistPeriod: number;
   /** Start with every replica Running and Ready and every table programmed, or with none. @default 'steady' */
   readonly initialState: 'steady' | 'empty';
+  /** The cluster's CoreDNS (default Corefile: `ttl 30`, `cache 30`; 2 replicas). */
+  readonly dns: import('../dataplane/discovery/coredns-cache.js').ClusterDnsOptions;
 }
 
 /** Round-trip times, seconds (the request path's NetworkOptions). */
@@ -102,8 +104,24 @@ export interface ResolvedPod {
   readonly restartBackoff: { readonly initial: number; readonly max: number };
 }
 
+/** A DaemonSet's or StatefulSet's spec.updateStrategy (the rolling update's bounds flattened in). */
+export interface ResolvedUpdateStrategy {
+  /** @default 'RollingUpdate' */
+  readonly type: 'RollingUpdate' | 'OnDelete';
+  readonly rollingUpdate: {
+    /** DaemonSet: nodes whose pod may be unavailable at once; rounds up. @default 1 */
+    readonly maxUnavailable: IntOrPercent;
+    /** DaemonSet: nodes that may run a new pod beside the old one; rounds up. @default 0 */
+    readonly maxSurge: IntOrPercent;
+    /** StatefulSet: ordinals below it keep the current revision. @default 0 */
+    readonly partition: number;
+  };
+}
+
 export interface ResolvedDeployment {
-  /** @default 1 */
+  /** The workload's kind: `Deployment`, `DaemonSet` (one pod per node) or `StatefulSet`. @default 'Deployment' */
+  readonly kind: 'Deployment' | 'DaemonSet' | 'StatefulSet';
+  /** @default 1 (not for a DaemonSet: one pod per node) */
   readonly replicas: number;
   /** @default 25% */
   readonly maxSurge: IntOrPercent;
@@ -111,6 +129,10 @@ export interface ResolvedDeployment {
   readonly maxUnavailable: IntOrPercent;
   /** @default 0 */
   readonly minReadySeconds: number;
+  /** StatefulSet: `OrderedReady` or `Parallel`. @default 'OrderedReady' */
+  readonly podManagementPolicy: 'OrderedReady' | 'Parallel';
+  /** DaemonSet and StatefulSet. */
+  readonly updateStrategy: ResolvedUpdateStrategy;
   readonly pod: ResolvedPod;
 }
 
@@ -123,6 +145,8 @@ export interface ResolvedService {
   readonly externalTrafficPolicy: 'Cluster' | 'Local';
   /** @default 'Cluster' */
   readonly internalTrafficPolicy: 'Cluster' | 'Local';
+  /** spec.clusterIP: `None` = headless (no kube-proxy rules; clients resolve pod IPs). @default '' */
+  readonly clusterIP: string;
 }
 
 /**

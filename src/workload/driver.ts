@@ -113,7 +113,7 @@ export class WorkloadDriver implements RequestEndListener {
       this.target.submit(client, demand, -1);
     } else this.dropped++;
     const next = a.arrivals.next(this.sim.now, this.s.arrivals);
-    if (next < Number.POSITIVE_INFINITY) this.sim.scheduleAt(next, this.kArrival, 0);
+    if (next < Number.POSITIVE_INFINITY) this.sim.postAt(next, this.kArrival, 0);
   }
 
   private onUser(u: number): void {
@@ -136,6 +136,6 @@ export class WorkloadDriver implements RequestEndListener {
     // The think time after the user's n-th request (the one that just ended).
     const n = (this.userRequests[user] as number) - 1;
     const think = a.thinkTime === null ? 0 : a.thinkTime.sample(this.s.userThink.rngFor(user, n));
-    this.sim.schedule(think, this.kUser, user);
+    this.sim.post(think, this.kUser, user);
   }
 }

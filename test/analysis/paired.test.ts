@@ -67,6 +67,25 @@ describe('paired differences and ratios', () => {
     expect(err.n).toBe(2);
   });
 
+  it('n = 2: printed, and flagged with the replications that would resolve the difference', () => {
+    // d = 1, 2: mean 1.5, s_d = 0.7071, half-width 12.706 x 0.7071 / sqrt 2 = 6.353 (includes 0);
+    // t(0.975, 2) 0.7071/sqrt 3 = 1.757 > 1.5 >= t(0.975, 3) 0.7071/2 = 1.125: 4 replications.
+    const two = pairedComparisons(
+      HEADER,
+      [...rows('iptables', [10, 12]), ...rows('ipvs-rr', [11, 14])],
+      'iptables',
+    ).find((c) => c.metric === 'p99 ms')!;
+    expect(two.difference.halfWidth).toBeCloseTo((12.706 * Math.SQRT1_2) / Math.SQRT2, 12);
+    expect(two.significant).toBe(false);
+    expect(two.replicationsNeeded).toBe(4);
+    expect(two.tooFew).toBe(true);
+    // Resolved (p99 above), or equal in every replication (error rate 0 and 0): not flagged.
+    expect(p99.tooFew).toBe(false);
+    expect(p99.replicationsNeeded).toBeLessThanOrEqual(3);
+    const zero = pairedComparisons(HEADER, all, 'iptables').find((c) => c.metric === 'error rate')!;
+    expect([zero.significant, zero.tooFew]).toEqual([false, false]);
+  });
+
   it('an unknown baseline names the balancers there are', () => {
     expect(() => pairedComparisons(HEADER, rows('iptables', [1, 2, 3]), 'ipvs-rr')).toThrow(
       /--baseline ipvs-rr: not a balancer of s variant 0; it has iptables/,
@@ -94,10 +113,10 @@ describe('lbsim summarize --baseline --format', () => {
     const c = await lbsim('summarize', dir, '--baseline', 'iptables', '--format', 'csv');
     const [head, ...lines] = c.out.trim().split('\n');
     expect(head).toBe(
-      'scenario,variant,balancer,baseline,metric,n,baseline_mean,balancer_mean,difference_mean,difference_ci95,ratio_mean,ratio_ci95,significant',
+      'scenario,variant,balancer,baseline,metric,n,baseline_mean,balancer_mean,difference_mean,difference_ci95,ratio_mean,ratio_ci95,significant,replications_needed,n_too_small',
     );
     expect(lines[1]).toMatch(
-      /^s,0,ipvs-rr,iptables,p99 ms,3,12,12\.83333333,0\.8333333333,0\.717\d+,1\.07\d+,0\.07\d+,true$/,
+      /^s,0,ipvs-rr,iptables,p99 ms,3,12,12\.83333333,0\.8333333333,0\.717\d+,1\.07\d+,0\.07\d+,true,3,false$/,
     );
     const j = JSON.parse((await lbsim('summarize', dir, '--format', 'json', '-o', '-')).out);
     expect(j.map((x: { balancer: string }) => x.balancer)).toEqual(['iptables', 'ipvs-rr']);
@@ -121,6 +140,35 @@ describe('lbsim summarize --baseline --format', () => {
     expect(fs.readFileSync(file, 'utf8')).toMatch(
       /^\| scenario \| variant \| balancer \| vs \| metric \|/,
     );
+  });
+
+  it('n = 2: the interval is printed with "n too small: ~4 needed" and a footnote saying why', async () => {
+    const two = fs.mkdtempSync(path.join(os.tmpdir(), 'lbsim-paired-two-'));
+    try {
+      fs.writeFileSync(
+        path.join(two, 'summary.csv'),
+        csv([...rows('iptables', [10, 12]), ...rows('ipvs-rr', [11, 14])]),
+      );
+      const r = await lbsim('summarize', two, '--baseline', 'iptables');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(
+        /^s\s+0\s+ipvs-rr\s+iptables\s+p99 ms\s+2\s+11\s+12\.5\s+1\.5 ± 6\.4\s+.*times\s+n too small: ~4 needed$/m,
+      );
+      expect(r.out).toMatch(
+        /^n too small: the interval of the difference includes 0 .*--replications N/m,
+      );
+      const md = (await lbsim('summarize', two, '--baseline', 'iptables', '--format', 'markdown'))
+        .out;
+      expect(md).toMatch(/\| n too small: ~4 needed \|$/m);
+      expect(md).toMatch(/^n too small: /m);
+      const j = JSON.parse(
+        (await lbsim('summarize', two, '--baseline', 'iptables', '--format', 'json')).out,
+      );
+      const p = j.find((x: { metric: string }) => x.metric === 'p99 ms');
+      expect([p.replications_needed, p.n_too_small]).toEqual([4, true]);
+    } finally {
+      fs.rmSync(two, { recursive: true, force: true });
+    }
   });
 
   it('an unknown format is a usage error', async () => {

@@ -6,10 +6,9 @@
  * and the same churn (common random numbers).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { describe, expect, it } from 'vitest';
+import { rowsOf, scenarioRunner } from './wired-run.js';
 
 const SCENARIO = `
 name: ingress-wired
@@ -39,39 +38,8 @@ balancers:
     proxyConnectTimeout: 2s
 `;
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'lbsim-ingress-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
-async function run(threads: number): Promise<string> {
-  const dir = tmp();
-  const file = path.join(dir, 'ingress-wired.yaml');
-  fs.writeFileSync(file, SCENARIO);
-  const out = path.join(dir, 'out');
-  const io = { out: () => {}, err: (s: string) => process.stderr.write(s) };
-  const code = await main(
-    ['node', 'lbsim', 'run', file, '--out', out, '--quiet', '-j', String(threads)],
-    io,
-  );
-  expect(code).toBe(0);
-  return path.join(out, 'ingress-wired');
-}
-
-function rows(csv: string, balancer: string): string[][] {
-  const lines = csv.trim().split('\n');
-  const header = (lines[0] ?? '').split(',');
-  const b = header.indexOf('balancer');
-  return lines
-    .slice(1)
-    .map((l) => l.split(','))
-    .filter((r) => r[b] === balancer);
-}
+const run = scenarioRunner('ingress-wired', SCENARIO);
+const rows = rowsOf;
 
 describe('ingress-nginx wired from a scenario', () => {
   let one = '';

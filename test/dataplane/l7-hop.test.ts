@@ -113,7 +113,9 @@ describe('a new L7 hop is new files plus one registry line', () => {
   it('the registry knows it, and refuses a second hop of the same name', () => {
     expect(getHop('test:first-endpoint')).toBe(firstEndpoint);
     expect(() => registerHop(firstEndpoint as HopDescriptor)).toThrow(/already registered/);
-    expect(() => getHop('nope')).toThrow(/unknown hop `nope`; valid: nginx, test:first-endpoint/);
+    expect(() => getHop('nope')).toThrow(
+      /unknown hop `nope`; valid: nginx, grpc, mesh, test:first-endpoint/,
+    );
   });
 
   it('runs through the full path: every request served by the first endpoint', () => {

@@ -263,6 +263,60 @@ describe('run, stop, step', () => {
   });
 });
 
+describe('post / postAt (schedule without a handle)', () => {
+  it('interleave with schedule in one (time, insertion) order, FIFO on ties', () => {
+    const sim = new Simulation({ initialCapacity: 16 });
+    const fired: number[] = [];
+    const k = sim.register('e', (arg) => fired.push(arg));
+    for (let i = 0; i < 200; i++) {
+      const t = (i * 7) % 5; // 5 distinct times, 40 events each, through heap growth
+      if (i % 3 === 0) sim.post(t, k, i);
+      else if (i % 3 === 1) sim.postAt(t, k, i);
+      else sim.schedule(t, k, i);
+    }
+    sim.run();
+    const expected = [...Array(200).keys()].sort((a, b) => ((a * 7) % 5) - ((b * 7) % 5) || a - b);
+    expect(fired).toEqual(expected);
+  });
+
+  it('a post from a handler takes the fused pop-push like schedule, and cancel of others works', () => {
+    const sim = new Simulation();
+    const fired: string[] = [];
+    const later = sim.register('later', (arg) => fired.push(`later ${arg} at ${sim.now}`));
+    const first = sim.register('first', () => {
+      fired.push(`first at ${sim.now}`);
+      sim.post(0, later, 1); // same instant: after every event already pending at t = 1
+    });
+    sim.post(1, first);
+    const h = sim.schedule(1, later, 2);
+    const gone = sim.schedule(1.5, later, 3);
+    expect(sim.cancel(gone)).toBe(true);
+    expect(sim.pending).toBe(2);
+    sim.run();
+    expect(fired).toEqual(['first at 1', 'later 2 at 1', 'later 1 at 1']);
+    expect(sim.isPending(h)).toBe(false);
+  });
+
+  it('reject what schedule and scheduleAt reject, with the same messages', () => {
+    const sim = new Simulation();
+    const k = sim.register('timeout', () => {});
+    sim.post(2, k);
+    sim.run(1);
+    for (const d of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => sim.post(d, k)).toThrow(/^schedule\(timeout\): delay must be a finite number/);
+    }
+    expect(() => sim.postAt(0.5, k)).toThrow(
+      /^scheduleAt\(timeout\): time must be finite and >= now \(1\), got 0\.5/,
+    );
+    expect(() => sim.postAt(Number.NaN, k)).toThrow(/got NaN/);
+    expect(() => sim.post(1, 7)).toThrow(
+      /kind must be a value returned by register\(\) \(0\.\.0\), got 7/,
+    );
+    expect(() => sim.postAt(2, 0.5)).toThrow(/got 0\.5/);
+    expect(sim.pending).toBe(1);
+  });
+});
+
 describe('errors', () => {
   const sim = new Simulation();
   const k = sim.register('timeout', () => {});

@@ -21,7 +21,9 @@ import {
   MAX_TIME_POINTS,
   meanCi,
   nines,
+  ordersApart,
   type Point,
+  splitByMagnitude,
 } from '../../src/report/charts/index.js';
 import { CsvParser, parseCsv } from '../../src/report/csv.js';
 import { writeReport } from '../../src/report/index.js';
@@ -108,6 +110,27 @@ describe('statistics', () => {
     expect(lighten('#123456', 1)).toBe('#ffffff');
   });
 
+  it('orders of magnitude: a log axis from 10x between peaks; a split at the widest such gap', () => {
+    expect(ordersApart([5, 20, 49])).toBe(false);
+    expect(ordersApart([5, 20, 50])).toBe(true);
+    // Zeros and missing values are not peaks to compare.
+    expect(ordersApart([0, Number.NaN, 3, 29])).toBe(false);
+    const peak = (x: { p: number }) => x.p;
+    const items = [{ p: 0.2 }, { p: 40 }, { p: 0.5 }, { p: 2 }];
+    // Gaps 0.2 -> 0.5 -> 2 -> 40: the widest, 2 -> 40 (20x), splits; file order kept in each.
+    expect(splitByMagnitude(items, peak)).toEqual([
+      [{ p: 0.2 }, { p: 0.5 }, { p: 2 }],
+      [{ p: 40 }],
+    ]);
+    expect(splitByMagnitude([{ p: 1 }, { p: 9 }], peak)).toEqual([[{ p: 1 }, { p: 9 }]]);
+    // All-zero below a large series: one linear axis shows the zeros well enough.
+    expect(splitByMagnitude([{ p: 0 }, { p: 0 }, { p: 70 }], peak)).toHaveLength(1);
+    // Two groups apart: the widest gap decides (1 -> 100 rather than 100 -> 1500).
+    expect(
+      splitByMagnitude([{ p: 1 }, { p: 100 }, { p: 1500 }], peak).map((g) => g.length),
+    ).toEqual([1, 2]);
+  });
+
   it('nines axis: p50 -> 0.301, p90 -> 1, p99 -> 2, p99.9 -> 3, max -> 4', () => {
     expect([0.5, 0.9, 0.99, 0.999, 1].map((p) => Number(nines(p).toFixed(3)))).toEqual([
       0.301, 1, 2, 3, 4,
@@ -177,8 +200,34 @@ describe('chart specs', () => {
       count('pod_load'),
       count('propagation_cdf'),
       count('sweep'),
-    ]).toEqual([1, 2, 2, 2, 2, 0]);
+    ]).toEqual([1, 3, 4, 2, 2, 0]);
     expect(g.get('sweep')!.skipped).toBe('not a sweep');
+  });
+
+  it('churn-demo: nginx-static, an order of magnitude more errors, gets error panels of its own', async () => {
+    const g = await groupsOf('churn-demo');
+    const lines = (c: ChartSpec) => c.datasets.filter((d) => !d.legendOnly).map((d) => d.label);
+    const rate = g.get('timeseries')!.charts.slice(1);
+    expect(rate.map(lines)).toEqual([['iptables', 'ipvs-rr'], ['nginx-static']]);
+    expect(rate[0]!.note).toMatch(/without nginx-static/);
+    expect(rate[1]!.title).toBe('Error rate per window \u00b7 nginx-static');
+    // Bars: the same split, by the final errors per replication of each balancer.
+    const bars = g.get('errors')!.charts;
+    expect(bars.map((c) => [c.id.replace('c-churn-demo-', ''), c.labels])).toEqual([
+      ['errors-kind', ['iptables', 'ipvs-rr']],
+      ['errors-kind-1', ['nginx-static']],
+      ['errors-cause', ['iptables', 'ipvs-rr']],
+      ['errors-cause-1', ['nginx-static']],
+    ]);
+    // The others' errors stay in the first panel (not dropped).
+    const total = (c: ChartSpec, i: number) =>
+      c.datasets.reduce((a, d) => a + ((d.data as number[])[i] ?? 0), 0);
+    expect(total(bars[0]!, 0)).toBeGreaterThan(0);
+    expect(total(bars[1]!, 0)).toBeGreaterThan(
+      10 * Math.max(total(bars[0]!, 0), total(bars[0]!, 1)),
+    );
+    // One scenario-wide panel per chart (one variant): no variant tag.
+    expect(bars.every((c) => c.variant === undefined)).toBe(true);
   });
 
   it('latency CDF: a step through the mean quantiles of the replications on the nines axis', async () => {
@@ -196,7 +245,7 @@ describe('chart specs', () => {
 
   it('time series: error rate = errors / requests of the window summed over replications; churn events marked', async () => {
     const g = await groupsOf('churn-demo');
-    const [p99, rate] = g.get('timeseries')!.charts;
+    const [p99, , rate] = g.get('timeseries')!.charts;
     const w = rows('churn-demo', 'timeseries').filter(
       (r) => r.balancer === 'nginx-static' && r.window_start_s === '44',
     );
@@ -218,19 +267,23 @@ describe('chart specs', () => {
 
   it('an empty window (no requests) is a gap, not zero', async () => {
     const g = await groupsOf('rollout-variants');
-    const [p99, rate] = g.get('timeseries')!.charts;
-    expect(points(p99!, 'prestop-5s / iptables').find((p) => p.x === 19)!.y).toBeNull();
-    expect(points(rate!, 'prestop-5s / iptables').find((p) => p.x === 19)!.y).toBeNull();
-    // Two variants, one balancer: labels name the variant.
-    expect(p99!.datasets.filter((d) => !d.legendOnly).map((d) => d.label)).toEqual([
-      'no-prestop / iptables',
-      'prestop-5s / iptables',
+    const charts = g.get('timeseries')!.charts;
+    // Two variants: one panel per variant (small multiples), named by the variant.
+    expect(charts.map((c) => [c.variant, c.title])).toEqual([
+      ['no-prestop', 'p99 latency per window \u00b7 variant no-prestop'],
+      ['no-prestop', 'Error rate per window \u00b7 variant no-prestop'],
+      ['prestop-5s', 'p99 latency per window \u00b7 variant prestop-5s'],
+      ['prestop-5s', 'Error rate per window \u00b7 variant prestop-5s'],
     ]);
+    const [, , p99, rate] = charts;
+    expect(points(p99!, 'iptables').find((p) => p.x === 19)!.y).toBeNull();
+    expect(points(rate!, 'iptables').find((p) => p.x === 19)!.y).toBeNull();
+    expect(p99!.datasets.filter((d) => !d.legendOnly).map((d) => d.label)).toEqual(['iptables']);
   });
 
   it('errors: stacked mean counts per replication, final level only', async () => {
     const g = await groupsOf('churn-demo');
-    const byCause = g.get('errors')!.charts[1]!;
+    const byCause = g.get('errors')!.charts.find((c) => c.id === 'c-churn-demo-errors-cause')!;
     const iStale = byCause.datasets.find((d) => d.label === 'stale_endpoint')!;
     const ipt = byCause.labels!.indexOf('iptables');
     const fromFile = rows('churn-demo', 'errors')
@@ -247,9 +300,15 @@ describe('chart specs', () => {
     expect(g.get('errors')!.skipped).toMatch(/no final errors/);
     const p99 = g.get('sweep')!.charts[0]!;
     expect(p99.x.title).toBe('workload.arrivals.rate');
-    // Per-series charts name sweep variants by their swept value.
-    const cdf = g.get('latency_cdf')!.charts[0]!;
-    expect(cdf.datasets.map((d) => d.label)).toContain('rate=800 / ipvs-lc');
+    // Per-series charts: a panel per variant, named by its swept value; every variant drawn.
+    const cdf = g.get('latency_cdf')!.charts;
+    expect(cdf.map((c) => c.title.split(' \u00b7 ')[1])).toEqual([
+      'rate=200',
+      'rate=400',
+      'rate=600',
+      'rate=800',
+    ]);
+    expect(cdf[3]!.datasets.map((d) => d.label)).toEqual(['iptables', 'ipvs-lc']);
     const vals = rows('load-sweep', 'summary')
       .filter((r) => r.balancer === 'iptables' && r['workload.arrivals.rate'] === '800')
       .map((r) => Number(r.latency_p99_ms));
@@ -336,8 +395,8 @@ describe('writeReport', () => {
       html,
     )![1]!;
     const specs = JSON.parse(json) as ChartSpec[];
-    expect(specs.length).toBe(17);
-    expect(html).toContain('data-charts-expected="17"');
+    expect(specs.length).toBe(26);
+    expect(html).toContain('data-charts-expected="26"');
     for (const s of specs) expect(html).toContain(`<canvas id="${s.id}"`);
     expect(html).toContain("setAttribute('data-charts-rendered'");
     expect(html).toContain("setAttribute('data-chart-errors'");
@@ -376,9 +435,19 @@ describe.skipIf(!chromium)('report in headless Chromium', () => {
   it('draws every chart with no error', async () => {
     const dir = fixtureCopy('chromium');
     const m = renderMarker(chromium!, await writeReport(dir));
-    expect(m).toEqual({
-      expected: 17,
-      rendered: 17,
+    expect(m.check).toEqual({
+      done: true,
+      picks: 8, // rollout-variants: all + 2 variants; load-sweep: all + 4 variants
+      variants: 6,
+      overflow: 0,
+      overlaps: 0,
+      problems: 0,
+      problemText: '',
+    });
+    expect({ ...m, check: undefined }).toEqual({
+      check: undefined,
+      expected: 26,
+      rendered: 26,
       errors: 0,
       done: true,
       overflow: 0,

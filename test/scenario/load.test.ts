@@ -10,22 +10,12 @@ import {
   validateScenarioFiles,
 } from '../../src/scenario/load.js';
 import { DEFAULTS } from '../../src/scenario/schema/index.js';
+import { problems } from './problems.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fixture = (f: string) => path.join(here, 'fixtures', f);
 const root = path.resolve(here, '../..');
 const example = path.join(root, 'scenarios/example.yaml');
-
-/** The formatted problem lines of a text that must fail, without line numbers. */
-function problems(text: string, file = 'f.yaml'): string[] {
-  try {
-    loadScenarioText(text, { file });
-  } catch (e) {
-    if (e instanceof ScenarioError) return e.format({ lines: false }).split('\n');
-    throw e;
-  }
-  throw new Error('expected the scenario to be rejected');
-}
 
 describe('example.yaml', () => {
   it('is accepted verbatim and resolved to seconds', () => {

@@ -277,13 +277,14 @@ data:
     ).toBe(true);
   });
 
-  it('StatefulSet: replicas, no surge, rollingUpdate.maxUnavailable; partition warned', () => {
+  it('StatefulSet: kind, replicas, podManagementPolicy, partition; maxUnavailable warned', () => {
     const sts = `apiVersion: apps/v1
 kind: StatefulSet
 metadata: {name: db}
 spec:
   replicas: 3
   serviceName: db
+  podManagementPolicy: Parallel
   selector: {matchLabels: {app: web}}
   updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 1, maxUnavailable: 2}}
   template:
@@ -291,20 +292,33 @@ spec:
     spec: {containers: [{name: db, image: db:1}]}
 `;
     const r = load({ 'sts.yaml': sts, 's.yaml': SERVICE });
-    expect([
-      r.scenario.deployment.replicas,
-      r.scenario.deployment.maxSurge,
-      r.scenario.deployment.maxUnavailable,
-    ]).toEqual([3, { kind: 'int', value: 0 }, { kind: 'int', value: 2 }]);
-    expect(r.warnings.join('\n')).toMatch(/rollingUpdate\.partition: not modelled/);
+    const d = r.scenario.deployment;
+    expect([d.kind, d.replicas, d.podManagementPolicy, d.updateStrategy]).toEqual([
+      'StatefulSet',
+      3,
+      'Parallel',
+      {
+        type: 'RollingUpdate',
+        rollingUpdate: {
+          partition: 1,
+          maxSurge: { kind: 'int', value: 0 },
+          maxUnavailable: { kind: 'int', value: 1 },
+        },
+      },
+    ]);
+    expect(r.warnings.join('\n')).toMatch(
+      /rollingUpdate\.maxUnavailable: not modelled, ignored \(alpha MaxUnavailableStatefulSet/,
+    );
+    expect(r.warnings.join('\n')).not.toMatch(/partition|modelled as a Deployment/);
   });
 
-  it('DaemonSet: one replica per node (cluster.nodes from the Node objects)', () => {
+  it('DaemonSet: kind DaemonSet (one pod per node), its rolling update', () => {
     const ds = `apiVersion: apps/v1
 kind: DaemonSet
 metadata: {name: agent}
 spec:
   selector: {matchLabels: {app: web}}
+  updateStrategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}
   template:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: a, image: a:1}]}
@@ -313,11 +327,17 @@ spec:
       .map((n) => `---\napiVersion: v1\nkind: Node\nmetadata: {name: ${n}}\n`)
       .join('');
     const r = load({ 'ds.yaml': ds, 'n.yaml': nodes, 's.yaml': SERVICE });
-    expect([
-      r.scenario.cluster.nodes,
-      r.scenario.deployment.replicas,
-      r.scenario.deployment.maxUnavailable,
-    ]).toEqual([2, 2, { kind: 'int', value: 1 }]);
+    const d = r.scenario.deployment;
+    expect([r.scenario.cluster.nodes, d.kind, d.updateStrategy.rollingUpdate]).toEqual([
+      2,
+      'DaemonSet',
+      {
+        maxSurge: { kind: 'int', value: 1 },
+        maxUnavailable: { kind: 'int', value: 0 },
+        partition: 0,
+      },
+    ]);
+    expect(r.warnings.join('\n')).not.toMatch(/modelled as a Deployment/);
   });
 
   it('a kube-proxy /metrics scrape sets the watch delay to its histogram', () => {

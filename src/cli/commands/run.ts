@@ -16,6 +16,7 @@ import { planJobs, resolveAutoShard } from '../../runner/jobs.js';
 import { LiveProgress } from '../../runner/live-progress.js';
 import { createWorkerPool, defaultJobs } from '../../runner/pool.js';
 import { offeredLoadReport } from '../../scenario/offered-load.js';
+import { latencyWarnings, runSizeLines } from '../../scenario/run-size.js';
 import type { ScenarioOverrides } from '../../scenario/types.js';
 import type { CliContext } from '../context.js';
 import { CI_NOTE, displayPath } from '../display.js';
@@ -164,6 +165,10 @@ export function registerRun({ program, io, setExit, needInput, load }: CliContex
       if (!opts.quiet) for (const l of offered.lines) io.out(`offered load: ${l}\n`);
       for (const w of offered.warnings) io.err(`warning: ${w}\n`);
       const threads = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), total));
+      for (const w of latencyWarnings(scenarios)) io.err(`warning: ${w}\n`);
+      const jobConfigs = plan.flatMap((p) => p.jobs.map((j) => j.config));
+      if (!opts.quiet)
+        for (const l of runSizeLines(jobConfigs, threads)) io.out(`run size: ${l}\n`);
       let pool: ReturnType<typeof createWorkerPool>;
       try {
         pool = createWorkerPool(threads);

@@ -1,5 +1,6 @@
 /** `lbsim validate`: check scenario files without running them. */
 import { planJobs } from '../../runner/jobs.js';
+import { latencyWarnings } from '../../scenario/run-size.js';
 import type { ResolvedScenario } from '../../scenario/types.js';
 import type { CliContext } from '../context.js';
 import { collect, collectPath, MAX_SWEEP_FLAG, MAX_SWEEP_HELP, positiveInt } from '../options.js';
@@ -21,6 +22,7 @@ export function registerValidate({ program, io, needInput, load }: CliContext): 
       (files: string[], opts: { set: string[]; filename: string[]; maxSweepPoints?: number }) => {
         needInput(files, opts.filename);
         const scenarios = load(files, { set: opts.set }, opts.filename, opts.maxSweepPoints);
+        for (const w of latencyWarnings(scenarios)) io.err(`warning: ${w}\n`);
         const shown = files.length === 0 ? [opts.filename.join(' ')] : files;
         for (const [file, s] of shown.map(
           (f, i) => [f, scenarios[i] as ResolvedScenario] as const,

@@ -1,4 +1,6 @@
 import type { BalancerDescriptor } from '../types.js';
+import { envoyLeastRequest, envoyRr } from './envoy/balancer.js';
+import { grpcPickFirst, grpcRoundRobin } from './grpc/balancer.js';
 import { ingressNginxEwma, ingressNginxRr } from './ingress-nginx/balancer.js';
 import { iptables } from './iptables.js';
 import {
@@ -11,6 +13,7 @@ import {
   ipvsWlc,
   ipvsWrr,
 } from './ipvs-schedulers.js';
+import { linkerdEwma } from './linkerd/balancer.js';
 import { nftables } from './nftables.js';
 import { nginxStatic } from './nginx.js';
 
@@ -32,6 +35,11 @@ export const BALANCERS: readonly BalancerDescriptor[] = [
   nginxStatic,
   ingressNginxRr,
   ingressNginxEwma,
+  grpcPickFirst,
+  grpcRoundRobin,
+  envoyRr,
+  envoyLeastRequest,
+  linkerdEwma,
 ];
 
 export const BALANCER_NAMES: readonly string[] = BALANCERS.map((b) => b.name);

@@ -25,6 +25,14 @@ export interface CoreDnsOptions {
 
 export const COREDNS_DEFAULTS: CoreDnsOptions = { ttl: 30, cache: 30, minTtl: 5 };
 
+/** The cluster's DNS: CoreDNS options and its number of replicas (each with its own cache). */
+export interface ClusterDnsOptions extends CoreDnsOptions {
+  /** CoreDNS replicas (kubeadm's coredns Deployment: 2). @default 2 */
+  readonly replicas: number;
+}
+
+export const CLUSTER_DNS_DEFAULTS: ClusterDnsOptions = { ...COREDNS_DEFAULTS, replicas: 2 };
+
 export class CoreDnsCache {
   /** The cached answer (valid while `now < expiresAt`). */
   ips: Uint32Array = new Uint32Array(0);

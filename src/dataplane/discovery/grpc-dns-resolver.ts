@@ -19,9 +19,17 @@ export const GRPC_MIN_RESOLUTION_INTERVAL = 30;
 
 export const GRPC_BACKOFF = { baseDelay: 1, multiplier: 1.6, jitter: 0.2, maxDelay: 120 } as const;
 
-/** grpc-go internal/backoff Exponential.Backoff(retries). One draw from `rng`. */
-export function grpcBackoff(retries: number, rng: Rng): number {
-  const b = GRPC_BACKOFF;
+/** grpc-go internal/backoff Exponential.Backoff(retries). One draw from `rng` (none for 0). */
+export function grpcBackoff(
+  retries: number,
+  rng: Rng,
+  b: {
+    readonly baseDelay: number;
+    readonly multiplier: number;
+    readonly jitter: number;
+    readonly maxDelay: number;
+  } = GRPC_BACKOFF,
+): number {
   if (retries === 0) return b.baseDelay;
   let backoff: number = b.baseDelay;
   let r = retries;

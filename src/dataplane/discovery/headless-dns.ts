@@ -1,8 +1,9 @@
 import type { EndpointFeed, EndpointSnapshot } from '../../control-plane/endpoint-state.js';
 import type { Distribution } from '../../engine/distributions/index.js';
 import type { KeyedStream, Rng, Simulation } from '../../engine/index.js';
-import { CoreDnsCache, type CoreDnsOptions } from './coredns-cache.js';
-import { GrpcDnsResolver } from './grpc-dns-resolver.js';
+import { uniformIndex } from '../balancers/choice.js';
+import { type ClusterDnsOptions, CoreDnsCache, type CoreDnsOptions } from './coredns-cache.js';
+import { GRPC_MIN_RESOLUTION_INTERVAL, GrpcDnsResolver } from './grpc-dns-resolver.js';
 
 const EMPTY = new Uint32Array(0);
 
@@ -39,6 +40,11 @@ export class HeadlessDns {
     }
   }
 
+  /** Number of CoreDNS replicas. */
+  get replicas(): number {
+    return this.caches.length;
+  }
+
   /** The A records replica r answers at `now` (from its cache, or fresh from its informer). */
   query(replica: number, now: number): Uint32Array {
     const c = this.caches[replica] as CoreDnsCache;
@@ -49,6 +55,82 @@ export class HeadlessDns {
   private fresh(replica: number): Uint32Array {
     const snap: EndpointSnapshot = this.feed.snapshotAt(this.knownRv[replica] as number);
     return snap.usingTerminating ? EMPTY : snap.ips;
+  }
+}
+
+/**
+ * The answer's A records in the order a client receives them: CoreDNS's `loadbalance` plugin
+ * (in the default Corefile) shuffles every response, cached or not (it runs before `cache` in
+ * plugin.cfg; plugin/loadbalance `roundRobinShuffle`, a Fisher-Yates swap per position). A
+ * fresh array (per lookup, not per request).
+ */
+export function shuffled(ips: Uint32Array, rng: Rng): Uint32Array {
+  const a = Uint32Array.from(ips);
+  for (let j = 0; j < a.length - 1; j++) {
+    const p = j + uniformIndex(rng, a.length - j);
+    const v = a[j] as number;
+    a[j] = a[p] as number;
+    a[p] = v;
+  }
+  return a;
+}
+
+/**
+ * getaddrinfo() of the pool route's clients when the Service is headless (`service.clusterIP:
+ * None`): no kube-proxy rules, every new connection looks the name up (no client-side cache:
+ * glibc without nscd, Go's resolver) at one CoreDNS replica (the kube-dns Service's choice,
+ * uniform) and connects to the first A record of the shuffled answer, which is uniform over the
+ * records (lbsim approximation: a client that falls back to the next record on failure is
+ * not modelled; the workload's retries look the name up again). The lookup's round trip is not
+ * charged. Draws come from `keyed.rngFor(client, lookup ordinal)`: the k-th lookup of a client
+ * draws the same under every balancer. `start()` once the controller has written the initial
+ * endpoints (build.ts): the replicas' informers start from that state.
+ */
+export class HeadlessLookups {
+  private dns: HeadlessDns | null = null;
+  private readonly ordinal: Float64Array;
+  /** Lookups answered so far, and those answered with no address. */
+  lookups = 0;
+  empty = 0;
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly feed: EndpointFeed,
+    private readonly options: ClusterDnsOptions,
+    private readonly watchDelay: Distribution,
+    private readonly watchRng: KeyedStream,
+    private readonly keyed: KeyedStream,
+    clients: number,
+  ) {
+    this.ordinal = new Float64Array(clients);
+  }
+
+  start(): void {
+    if (this.dns !== null) return;
+    const o = this.options;
+    this.dns = new HeadlessDns(
+      this.feed,
+      o.replicas,
+      { ttl: o.ttl, cache: o.cache, minTtl: o.minTtl },
+      this.watchDelay,
+      this.watchRng,
+    );
+  }
+
+  /** The address client c connects to now, or -1 (NXDOMAIN / no ready endpoint). */
+  firstAddress(client: number): number {
+    if (this.dns === null) this.start();
+    const dns = this.dns as HeadlessDns;
+    const k = this.ordinal[client] as number;
+    this.ordinal[client] = k + 1;
+    const rng = this.keyed.rngFor(client, k);
+    const ips = dns.query(uniformIndex(rng, dns.replicas), this.sim.now);
+    this.lookups++;
+    if (ips.length === 0) {
+      this.empty++;
+      return -1;
+    }
+    return ips[uniformIndex(rng, ips.length)] as number;
   }
 }
 
@@ -75,8 +157,13 @@ export class GrpcResolvers {
     private readonly onUpdate: ResolverUpdate,
     /** DNS round trip, seconds. @default 0 */
     private readonly lookupTime = 0,
+    /** The resolver's MinResolutionInterval, seconds. @default 30 */
+    minResolutionInterval = GRPC_MIN_RESOLUTION_INTERVAL,
   ) {
-    this.resolvers = Array.from({ length: clients }, () => new GrpcDnsResolver(sim.now));
+    this.resolvers = Array.from(
+      { length: clients },
+      () => new GrpcDnsResolver(sim.now, minResolutionInterval),
+    );
     this.lookupsStarted = new Int32Array(clients);
     this.kLookup = sim.register('grpc:dns-lookup', (c) => this.lookup(c));
     for (let c = 0; c < clients; c++) sim.scheduleAt(sim.now + lookupTime, this.kLookup, c);
@@ -93,7 +180,7 @@ export class GrpcResolvers {
     this.lookupsStarted[c] = k + 1;
     const rng = this.keyed.rngFor(c, k);
     const replica = Math.floor(rng.next() * this.dns.caches.length);
-    const addrs = this.dns.query(replica, this.sim.now);
+    const addrs = shuffled(this.dns.query(replica, this.sim.now), rng);
     const ok = addrs.length > 0;
     const next = (this.resolvers[c] as GrpcDnsResolver).lookupDone(this.sim.now, ok, rng);
     this.onUpdate(c, addrs, ok);

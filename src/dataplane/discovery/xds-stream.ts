@@ -115,3 +115,34 @@ export class XdsStream {
     this.onProxyUpdate(p, snap);
   }
 }
+
+/** What a mesh family's control plane is started from (each proxy applying `update`). */
+export interface ControlPlaneStart {
+  readonly sim: Simulation;
+  readonly feed: EndpointFeed;
+  readonly watchDelay: Distribution;
+  readonly keyedStream: (name: string) => KeyedStream;
+}
+
+/**
+ * Starts a control plane streaming to `proxies` proxies: keyed streams `<name>:watch` (one
+ * watcher, key 0) and `<name>:push`, so every run of a seed sees the same delays.
+ */
+export function startControlPlane(
+  env: ControlPlaneStart,
+  name: string,
+  proxies: number,
+  debounce: PilotDebounceOptions,
+  pushDelay: Distribution,
+  update: (proxy: number, ips: Uint32Array) => void,
+): XdsStream {
+  return new XdsStream(
+    env.sim,
+    env.feed,
+    { proxies, watchDelay: env.watchDelay, debounce, pushDelay },
+    env.keyedStream(`${name}:watch`),
+    env.keyedStream(`${name}:push`),
+    (p, snap) => update(p, snap.ips),
+    0,
+  );
+}

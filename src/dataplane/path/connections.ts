@@ -24,6 +24,14 @@ export interface NodeTables {
   localTable(node: NodeId): EndpointTable | undefined;
 }
 
+/**
+ * A headless Service's name resolution for the pool route (src/dataplane/discovery/
+ * headless-dns.ts HeadlessLookups): the pod IP a new connection of `client` goes to, or -1.
+ */
+export interface ClientResolver {
+  firstAddress(client: number): number;
+}
+
 /** What the connections call back through (the coordinator). */
 export interface ConnectionsHost {
   /** Try `r` failed now (no retry decided here). */
@@ -59,6 +67,8 @@ export class Connections {
   private readonly o: RequestPathOptions;
   private readonly balancers: readonly L4Balancer[];
   private readonly tables: NodeTables | null;
+  /** Headless Service: connections go to the pod IP DNS answers, no node balancer. */
+  private readonly dns: ClientResolver | null;
   private readonly host: ConnectionsHost;
   private readonly local: boolean;
   /** External LB's choice of node per connection, keyed by (client, dial ordinal). */
@@ -89,6 +99,8 @@ export class Connections {
       readonly balancers: readonly L4Balancer[];
       readonly tables: NodeTables | null;
       readonly keyedStream: (name: string) => KeyedStream;
+      /** A headless Service (`service.clusterIP: None`): clients dial DNS answers. */
+      readonly dns?: ClientResolver | null;
     },
     host: ConnectionsHost,
   ) {
@@ -103,6 +115,7 @@ export class Connections {
     this.o = o;
     this.balancers = parts.balancers;
     this.tables = parts.tables;
+    this.dns = parts.dns ?? null;
     this.host = host;
     this.local = o.trafficPolicy === 'Local';
     this.lbRng = parts.keyedStream('external-lb');
@@ -181,6 +194,10 @@ export class Connections {
       this.openStalled(c, ErrorCause.node_failure, extDelay, owner);
       return;
     }
+    if (this.dns !== null) {
+      this.dialDirect(c, node, owner);
+      return;
+    }
     const table = this.usedTable(node);
     let idx = -1;
     if (table.size > 0)
@@ -213,7 +230,40 @@ export class Connections {
     this.own(conn, owner);
     pool.conns[c] = (pool.conns[c] as number) + 1;
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
-    this.sim.schedule(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
+    this.sim.post(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
+  }
+
+  /**
+   * A headless Service: no ClusterIP, no DNAT. The client resolves the name and connects to
+   * the pod IP itself (from node `node`); an empty answer (NXDOMAIN) fails the head request
+   * with no_endpoints at once, as a REJECT would.
+   */
+  private dialDirect(c: number, node: NodeId, owner: number): void {
+    const ip = (this.dns as ClientResolver).firstAddress(c);
+    const pool = this.pool;
+    if (ip < 0) {
+      let r = owner;
+      if (r === -1) {
+        r = pool.waitHead[c] as number;
+        pool.unlinkWait(r);
+      }
+      this.host.failTry(r, ErrorKind.no_endpoints, ErrorCause.no_endpoints);
+      return;
+    }
+    const k = this.k;
+    const conn = k.alloc();
+    const pod = this.truth.podAt(ip);
+    k.client[conn] = c;
+    k.ip[conn] = ip;
+    k.lbNode[conn] = -1;
+    k.state[conn] = ConnState.connecting;
+    k.delay[conn] =
+      pod === NO_POD ? this.net.halfCross : this.net.oneWay(node, this.truth.nodeOf(pod));
+    k.synStart[conn] = this.sim.now;
+    this.own(conn, owner);
+    pool.conns[c] = (pool.conns[c] as number) + 1;
+    pool.connecting[c] = (pool.connecting[c] as number) + 1;
+    this.sim.post(k.delay[conn] as number, this.kSyn, tag(conn, k.gen[conn] as number));
   }
 
   private own(conn: number, owner: number): void {
@@ -242,7 +292,7 @@ export class Connections {
     pool.connecting[c] = (pool.connecting[c] as number) + 1;
     // A dropped SYN never gets EHOSTUNREACH: it waits for the connect timeout.
     k.synTry[conn] = 255;
-    this.sim.schedule(this.giveUp, this.kGiveUp, tag(conn, k.gen[conn] as number));
+    this.sim.post(this.giveUp, this.kGiveUp, tag(conn, k.gen[conn] as number));
   }
 
   /** The SYN (or a retransmission) reaches the endpoint IP: ground truth decides. */
@@ -257,7 +307,7 @@ export class Connections {
     const o = this.o;
     if (pod === NO_POD || !this.truth.isReachable(pod)) {
       // A retransmitted SYN restarts the IPVS entry's SYN_RECV timer on the balancing node.
-      if (k.synTry[conn] !== 0)
+      if (k.synTry[conn] !== 0 && (k.lbNode[conn] as number) >= 0)
         (this.balancers[k.lbNode[conn] as number] as L4Balancer).synRetransmitted?.(ip);
       const cause = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
       k.cause[conn] = cause;
@@ -270,18 +320,19 @@ export class Connections {
       const net = this.net;
       const retx = net.nextSyn(start, k.delay[conn] as number, sent, o.timeouts.connect);
       if (retx >= 0) {
-        this.sim.scheduleAt(retx, this.kSyn, arg);
+        this.sim.postAt(retx, this.kSyn, arg);
       } else {
         const at = start + net.unansweredGiveUp(o.timeouts.connect);
-        this.sim.scheduleAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
+        this.sim.postAt(Math.max(at, this.sim.now), this.kGiveUp, arg);
       }
       return;
     }
     if (!this.truth.isListening(pod)) {
       k.cause[conn] = refusalCause(this.truth, this.servers, pod);
       // The RST passes the balancing node (IPVS: SYN_RECV -> CLOSE).
-      (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
-      this.sim.schedule(k.delay[conn] as number, this.kRefused, arg);
+      if ((k.lbNode[conn] as number) >= 0)
+        (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionRefused?.(ip);
+      this.sim.post(k.delay[conn] as number, this.kRefused, arg);
       return;
     }
     // Established. The client learns it one delay later (SYN-ACK): requests sent before then
@@ -293,8 +344,10 @@ export class Connections {
     k.openedAt[conn] = now;
     k.retireAt[conn] = this.lifetimeEnd(now, k.client[conn] as number);
     k.lastUsed[conn] = now;
-    k.counted[conn] = 1;
-    (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionOpened(ip);
+    if ((k.lbNode[conn] as number) >= 0) {
+      k.counted[conn] = 1;
+      (this.balancers[k.lbNode[conn] as number] as L4Balancer).connectionOpened(ip);
+    }
     const head = this.podConns[pod] as number;
     k.podPrev[conn] = -1;
     k.podNext[conn] = head;

@@ -43,7 +43,7 @@
  * in TryPool columns or its own typed arrays), and draws only from streams named after it
  * (`ctx.stream`, `ctx.keyedStream`). Add one as a new file and one line in ./hops.ts.
  */
-import type { GroundTruth, NodeId } from '../../cluster/types.js';
+import type { GroundTruth, NodeId, PodId } from '../../cluster/types.js';
 import type { KeyedStream, Rng, Simulation } from '../../engine/index.js';
 import type { RequestPathOptions } from '../path-options.js';
 import type { PodServers } from '../pod-server.js';
@@ -127,6 +127,18 @@ export interface L7Hop {
   abandon(r: number): void;
   /** Whether client try `r`, held by the hop, is lost with node `node` (the hop ran there). */
   diesWith(node: NodeId, r: number): boolean;
+  /**
+   * Optional, for hops that keep long-lived upstream connections (a gRPC channel's
+   * subchannels): pod `pod`'s server stopped accepting (graceful shutdown: it sends GOAWAY on
+   * its connections and finishes the requests it has).
+   */
+  serverClosing?(pod: PodId): void;
+  /** Optional, as serverClosing: pod `pod`'s process died and its kernel reset its connections. */
+  serverReset?(pod: PodId): void;
+  /** Metric (timeseries.csv `ejected_hosts`): hosts the hop's balancers eject now. */
+  ejectedHosts?(): number;
+  /** Metric (timeseries.csv `ewma_spread_ms`): spread of its EWMA estimates now, seconds. */
+  ewmaSpread?(): number;
 }
 
 /** A kind of hop: a name (what scenarios and tests refer to) and how to build one. */

@@ -13,7 +13,8 @@ import {
   type UpstreamResult,
 } from './hop.js';
 import type { PathLedger } from './ledger.js';
-import { type Network, refusalCause } from './network.js';
+import type { Network } from './network.js';
+import { type UpstreamDialer, upstreamSyn } from './upstream-connect.js';
 
 const HTTP_OK = 200;
 
@@ -115,6 +116,7 @@ export class NginxHop implements L7Hop {
   private readonly kArrive: EventKind;
   private readonly kSyn: EventKind;
   private readonly kConnFail: EventKind;
+  private readonly dialer: UpstreamDialer;
   private readonly kResp: EventKind;
 
   constructor(ctx: HopContext, deps: NginxDeps) {
@@ -142,6 +144,15 @@ export class NginxHop implements L7Hop {
     this.kArrive = sim.register('nginx:request', (a) => this.onArrive(a));
     this.kSyn = sim.register('nginx:syn', (a) => this.onSyn(a));
     this.kConnFail = sim.register('nginx:connect-failed', (a) => this.onConnFail(a));
+    this.dialer = {
+      sim,
+      truth: this.truth,
+      servers: this.servers,
+      net: this.net,
+      connectTimeout: this.no.connectTimeout,
+      kSyn: this.kSyn,
+      kConnFail: this.kConnFail,
+    };
     this.kResp = sim.register('nginx:upstream-response', (a) => this.onResp(a));
 
     const rng = ctx.stream('nginx');
@@ -202,12 +213,12 @@ export class NginxHop implements L7Hop {
     }
     t.stage[r] = Stage.atProxy;
     t.child[r] = -1;
-    this.sim.schedule(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
+    this.sim.post(this.perRequest ? 3 * d : d, this.kArrive, tag(r, t.cgen[r] as number));
   }
 
   upstreamResponded(x: number): void {
     const t = this.tries;
-    this.sim.schedule(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kResp, tag(x, t.cgen[x] as number));
   }
 
   upstreamFailed(x: number, kind: ErrorKind, cause: ErrorCause): void {
@@ -259,6 +270,16 @@ export class NginxHop implements L7Hop {
     const slot = this.no.zone ? 0 : worker;
     (this.pickers[slot] as UpstreamPicker).reload(ips, this.sim.now);
     this.cfgs[slot] = (this.cfgs[slot] as number) + 1;
+  }
+
+  /** Metric: mean over the pickers of their EWMA spread (0 for pickers without scores). */
+  ewmaSpread(): number {
+    const ps = this.pickers;
+    if (ps.length === 0 || ps[0]?.spread === undefined) return 0;
+    const now = this.sim.now;
+    let s = 0;
+    for (const p of ps) s += (p.spread as (now: number) => number).call(p, now);
+    return s / ps.length;
   }
 
   /** The picker of worker `w` (tests and metrics). */
@@ -375,17 +396,9 @@ export class NginxHop implements L7Hop {
     t.mask[a] = (t.mask[a] as number) | (1 << (peer & 31));
     t.upTries[a] = (t.upTries[a] as number) + 1;
     picker.connectionOpened(peer);
-    const x = t.alloc();
-    t.parent[x] = a;
-    t.child[a] = x;
-    t.client[x] = t.client[a] as number;
-    t.arrivedAt[x] = t.arrivedAt[a] as number;
-    t.demand[x] = t.demand[a] as number;
-    t.req[x] = t.req[a] as number;
-    t.worker[x] = t.worker[a] as number;
+    const x = t.forkUpstream(a);
     t.peer[x] = peer;
     t.cfg[x] = cfg;
-    t.clientHeld[x] = 1;
     t.stage[x] = Stage.upConnecting;
     const ip = picker.ips[peer] as number;
     t.ip[x] = ip;
@@ -394,37 +407,15 @@ export class NginxHop implements L7Hop {
       pod === NO_POD ? this.net.halfCross : this.net.oneWay(this.no.node, this.truth.nodeOf(pod));
     t.connStart[x] = now;
     t.synSent[x] = 0;
-    this.sim.schedule(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
+    this.sim.post(t.delay[x] as number, this.kSyn, tag(x, t.cgen[x] as number));
   }
 
   private onSyn(arg: number): void {
     const x = tagIndex(arg);
     const t = this.tries;
     if (t.cgen[x] !== tagGen(arg)) return;
-    const pod = this.truth.podAt(t.ip[x] as number);
-    if (pod === NO_POD || !this.truth.isReachable(pod)) {
-      // No answer: the network's rule for every connection (SYN retransmissions that a pod
-      // taking the IP meanwhile answers; then silence until proxy_connect_timeout, bounded by
-      // the kernel's SYN give-up, or EHOSTUNREACH).
-      t.errCause[x] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
-      const start = t.connStart[x] as number;
-      const sent = (t.synSent[x] as number) + 1;
-      t.synSent[x] = sent;
-      const net = this.net;
-      const retx = net.nextSyn(start, t.delay[x] as number, sent, this.no.connectTimeout);
-      if (retx >= 0) {
-        this.sim.scheduleAt(retx, this.kSyn, arg);
-        return;
-      }
-      t.errKind[x] = net.unansweredKind;
-      const at = start + net.unansweredGiveUp(this.no.connectTimeout);
-      this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
-      return;
-    }
-    if (!this.truth.isListening(pod)) {
-      t.errKind[x] = ErrorKind.refused;
-      t.errCause[x] = refusalCause(this.truth, this.servers, pod);
-      this.sim.schedule(t.delay[x] as number, this.kConnFail, arg);
+    const pod = upstreamSyn(this.dialer, t, x, arg);
+    if (pod < 0) {
       return;
     }
     t.pod[x] = pod;

@@ -50,4 +50,11 @@ export class PathRelay implements PodLifecycleObserver, TableSink {
   tableProgrammed(node: NodeId): void {
     this.target.tableProgrammed(node);
   }
+  /** Gauges of the path's balancer state, read once per time-series window. */
+  ejectedHosts(): number {
+    return this.target.ejectedHosts();
+  }
+  ewmaSpread(): number {
+    return this.target.ewmaSpread();
+  }
 }

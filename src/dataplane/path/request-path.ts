@@ -13,9 +13,14 @@ import type { ExternalLb } from '../external-lb.js';
 import type { RequestPathOptions } from '../path-options.js';
 import { Accept, type PodServerHost, type PodServerOptions, PodServers } from '../pod-server.js';
 import { ConnPool, Stage, TryPool, tag, tagGen, tagIndex } from '../pools.js';
-import { ErrorCause, ErrorKind, type L4Balancer } from '../types.js';
+import { ErrorCause, ErrorKind, type L4Balancer, statusKind } from '../types.js';
 import { ClientPool, type ClientPoolHost, type ClientTable } from './client-pool.js';
-import { Connections, type ConnectionsHost, type NodeTables } from './connections.js';
+import {
+  type ClientResolver,
+  Connections,
+  type ConnectionsHost,
+  type NodeTables,
+} from './connections.js';
 import type { HopHost, HopSpec, L7Hop } from './hop.js';
 import { getHop } from './hops.js';
 import { PathLedger } from './ledger.js';
@@ -53,6 +58,8 @@ export interface RequestPathDeps {
   readonly tables?: NodeTables;
   /** An L7 hop every client try goes through (./hops.ts names them). */
   readonly hop?: HopSpec;
+  /** A headless Service on the L4 route: each new connection dials the pod IP DNS answers. */
+  readonly dns?: ClientResolver;
   /** Closed-loop users: told when each user request ends. */
   readonly listener?: RequestEndListener;
 }
@@ -106,7 +113,8 @@ export class RequestPath
   private readonly truth: GroundTruth;
   private readonly drainNotifier: DrainNotifier;
   private readonly o: RequestPathOptions;
-  private readonly hop: L7Hop | null;
+  /** The run's L7 hop, or null on the L4 route (metrics and tests read its state). */
+  readonly hop: L7Hop | null;
   private listener: RequestEndListener | undefined;
   /** Retry backoff jitter, keyed by (user request, retry number). */
   private readonly retryRng: KeyedStream;
@@ -184,6 +192,7 @@ export class RequestPath
         balancers: deps.balancers ?? [],
         tables: deps.tables ?? null,
         keyedStream: deps.keyedStream,
+        dns: deps.dns ?? null,
       },
       this,
     );
@@ -308,6 +317,16 @@ export class RequestPath
     this.clients.checkCounters();
   }
 
+  /** The hop's ejected hosts now (timeseries.csv), 0 without a hop that ejects. */
+  ejectedHosts(): number {
+    return this.hop?.ejectedHosts?.() ?? 0;
+  }
+
+  /** The hop's EWMA spread now, seconds (timeseries.csv), 0 without an EWMA balancer. */
+  ewmaSpread(): number {
+    return this.hop?.ewmaSpread?.() ?? 0;
+  }
+
   /** Open connections of a client (tests: pool sizes). */
   openConnections(client: number): number {
     return this.clients.conns[client] as number;
@@ -328,6 +347,7 @@ export class RequestPath
   listenerClosed(pod: PodId): void {
     this.servers.listenerClosed(pod);
     this.connections.serverClosing(pod);
+    this.hop?.serverClosing?.(pod);
   }
   containerKilled(pod: PodId): void {
     this.killServer(pod, !this.truth.isReachable(pod));
@@ -352,6 +372,7 @@ export class RequestPath
     this.servers.containerKilled(pod, silent, exited);
     if (silent) return; // nobody tells the clients: their connections hang (tcp_retries2)
     this.connections.serverReset(pod);
+    this.hop?.serverReset?.(pod);
   }
 
   // ---------------------------------------------------------------- PodServerHost
@@ -415,12 +436,12 @@ export class RequestPath
 
   /** ConnectionsHost: try `r` reaches its pod at `at`. */
   deliverToPodAt(r: number, at: number): void {
-    this.sim.scheduleAt(at, this.kReqAtPod, tag(r, this.tries.sgen[r] as number));
+    this.sim.postAt(at, this.kReqAtPod, tag(r, this.tries.sgen[r] as number));
   }
 
   /** HopHost: upstream try `x` reaches its pod `delay` seconds from now. */
   deliverToPod(x: number, delay: number): void {
-    this.sim.schedule(delay, this.kReqAtPod, tag(x, this.tries.sgen[x] as number));
+    this.sim.post(delay, this.kReqAtPod, tag(x, this.tries.sgen[x] as number));
   }
 
   /** HopHost: the hop answers client try `r`; the answer travels back to the client. */
@@ -430,7 +451,7 @@ export class RequestPath
     t.errCause[r] = cause;
     t.pod[r] = pod;
     t.stage[r] = Stage.responding;
-    this.sim.schedule(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
+    this.sim.post(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
   }
 
   /** ClientPoolHost. */
@@ -475,7 +496,7 @@ export class RequestPath
     t.status[r] = status;
     t.stage[r] = Stage.responding;
     if (t.parent[r] === -1) {
-      this.sim.schedule(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
+      this.sim.post(t.delay[r] as number, this.kResponse, tag(r, t.cgen[r] as number));
     } else (this.hop as L7Hop).upstreamResponded(r);
   }
 
@@ -547,7 +568,7 @@ export class RequestPath
       t.clientHeld[r2] = 1;
       t.stage[r2] = Stage.backoff;
       this.releaseClient(r);
-      this.sim.schedule(this.backoff(tryNo, req), this.kRetry, tag(r2, t.cgen[r2] as number));
+      this.sim.post(this.backoff(tryNo, req), this.kRetry, tag(r2, t.cgen[r2] as number));
       return;
     }
     this.ledger.fail(now, t.arrivedAt[r] as number, kind, cause);
@@ -582,7 +603,7 @@ export class RequestPath
     t.errKind[r] = kind;
     t.errCause[r] = cause;
     t.stage[r] = Stage.failing;
-    this.sim.schedule(delay, this.kFailing, tag(r, t.cgen[r] as number));
+    this.sim.post(delay, this.kFailing, tag(r, t.cgen[r] as number));
   }
 
   /** A request on a connection to a silently dead host: nothing comes back until tcp_retries2. */
@@ -590,7 +611,7 @@ export class RequestPath
     const t = this.tries;
     t.errKind[r] = ErrorKind.reset;
     t.errCause[r] = ErrorCause.node_failure;
-    this.sim.schedule(this.o.timeouts.deadPeerTimeout, this.kFailing, tag(r, t.cgen[r] as number));
+    this.sim.post(this.o.timeouts.deadPeerTimeout, this.kFailing, tag(r, t.cgen[r] as number));
   }
 
   private onFailing(arg: number): void {
@@ -647,20 +668,5 @@ export class RequestPath
       default:
         break;
     }
-  }
-}
-
-function statusKind(status: number): ErrorKind {
-  switch (status) {
-    case 502:
-      return ErrorKind.http_502;
-    case 503:
-      return ErrorKind.http_503;
-    case 504:
-      return ErrorKind.http_504;
-    case 500:
-      return ErrorKind.http_500;
-    default:
-      return ErrorKind.http_error;
   }
 }

@@ -30,3 +30,44 @@ export function meanCi(xs: readonly number[]): { mean: number; half: number } {
   const ci = confidenceInterval(xs);
   return { mean: ci.mean, half: ci.n < 2 ? 0 : ci.halfWidth };
 }
+
+/** An order of magnitude: series this far apart get a log axis or panels of their own. */
+export const ORDERS_APART = 10;
+
+/** The largest positive peak is at least ORDERS_APART times the smallest (a log axis helps). */
+export function ordersApart(peaks: readonly number[]): boolean {
+  const pos = peaks.filter((v) => Number.isFinite(v) && v > 0);
+  return pos.length >= 2 && Math.max(...pos) >= ORDERS_APART * Math.min(...pos);
+}
+
+/**
+ * Splits `items` at the widest gap between their peaks when it spans ORDERS_APART or more and
+ * the lower side is not all zero (zeros beside a large series stay readable on one linear axis):
+ * [lower, higher], each in the original order; otherwise [items]. A missing peak counts as 0.
+ */
+export function splitByMagnitude<T>(items: readonly T[], peak: (t: T) => number): T[][] {
+  const peaks = items.map((t) => {
+    const p = peak(t);
+    return Number.isFinite(p) && p > 0 ? p : 0;
+  });
+  const sorted = [...new Set(peaks)].sort((a, b) => a - b);
+  let cut = Number.NaN;
+  let widest = ORDERS_APART;
+  for (let i = 1; i < sorted.length; i++) {
+    const lo = sorted[i - 1]!;
+    const hi = sorted[i]!;
+    if (lo > 0 && hi / lo >= widest) {
+      widest = hi / lo;
+      cut = hi;
+    }
+  }
+  if (Number.isNaN(cut)) return [[...items]];
+  return [items.filter((_, i) => peaks[i]! < cut), items.filter((_, i) => peaks[i]! >= cut)];
+}
+
+/** Largest finite value of a line's points (NaN when none). */
+export function peakOf(data: readonly { readonly y: number | null }[]): number {
+  let m = Number.NaN;
+  for (const p of data) if (p.y !== null && Number.isFinite(p.y) && !(p.y <= m)) m = p.y;
+  return m;
+}

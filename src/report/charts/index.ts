@@ -14,7 +14,7 @@ import type { ChartGroup } from './spec.js';
 import { sweep } from './sweep.js';
 import { timeseries } from './timeseries.js';
 
-export { meanCi, nines } from './common.js';
+export { meanCi, nines, ordersApart, splitByMagnitude } from './common.js';
 export { lighten, SeriesView, variantNames } from './series.js';
 export * from './spec.js';
 

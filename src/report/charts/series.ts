@@ -1,13 +1,26 @@
 import type { ScenarioData, SeriesKey } from '../load.js';
-import { DASHES, MAX_SERIES, PALETTE } from './spec.js';
+import { PALETTE } from './spec.js';
 
-/** The (variant, balancer) pairs a scenario's per-series charts draw, with labels and styles. */
+/** The series one chart panel draws: those of one variant (small multiples), or all of them. */
+export interface Panel {
+  /** The variant drawn; undefined when the scenario has one variant (a single panel). */
+  readonly variant: string | undefined;
+  readonly pairs: readonly SeriesKey[];
+  /** Appended to a chart's title and id (empty for a single panel). */
+  readonly title: string;
+  readonly id: string;
+}
+
+/**
+ * The (variant, balancer) pairs of a scenario and how its per-series charts draw them: one panel
+ * per variant (small multiples; every variant, none dropped), one line or bar per balancer in
+ * each, a balancer keeping its colour in every panel and chart.
+ */
 export class SeriesView {
   readonly variants: string[];
   readonly balancers: string[];
-  readonly shown: ReadonlySet<string>;
   readonly pairs: readonly SeriesKey[];
-  readonly note: string | undefined;
+  readonly panels: readonly Panel[];
 
   /** `variantNames`: a readable name per variant (for sweeps, the swept values). */
   constructor(
@@ -16,41 +29,36 @@ export class SeriesView {
   ) {
     this.variants = [...new Set(series.map((s) => s.variant))];
     this.balancers = [...new Set(series.map((s) => s.balancer))];
-    const maxV = Math.max(1, Math.floor(MAX_SERIES / Math.max(1, this.balancers.length)));
-    const n = this.variants.length;
-    let shown = this.variants;
-    if (n > maxV) {
-      const idx =
-        maxV > 1
-          ? [
-              ...new Set(
-                Array.from({ length: maxV }, (_, i) => Math.round((i * (n - 1)) / (maxV - 1))),
-              ),
-            ]
-          : [n - 1];
-      shown = idx.map((i) => this.variants[i]!);
-      this.note = `showing ${shown.length} of ${n} variants: ${shown.map((v) => this.variantName(v)).join(', ')}`;
-    }
-    this.shown = new Set(shown);
-    this.pairs = series.filter((s) => this.shown.has(s.variant));
+    this.pairs = series;
+    this.panels =
+      this.variants.length <= 1
+        ? [{ variant: undefined, pairs: series, title: '', id: '' }]
+        : this.variants.map((v, i) => ({
+            variant: v,
+            pairs: series.filter((s) => s.variant === v),
+            title: ` \u00b7 ${this.variantTitle(v)}`,
+            id: `-v${i}`,
+          }));
   }
 
   variantName(v: string): string {
     return this.variantNames.get(v) ?? v;
   }
+  /** The variant as the page names it: its number and, for sweeps, its swept values. */
+  variantTitle(v: string): string {
+    const name = this.variantNames.get(v);
+    if (name === undefined) return `variant ${v}`;
+    // A variant numbered by the sweep gets its number and values; one the writer named by its
+    // values already (`workload.arrivals.rate=200`) gets the short form (`rate=200`).
+    return /^\d+$/.test(v) ? `variant ${v}: ${name}` : name;
+  }
+  /** A series inside its panel: the balancer (the panel names the variant). */
   label(s: SeriesKey): string {
-    return this.variants.length <= 1
-      ? s.balancer
-      : `${this.variantName(s.variant)} / ${s.balancer}`;
+    return s.balancer;
   }
-  /** The balancer's colour, lightened for later variants (bars cannot tell variants by dash). */
+  /** The balancer's colour, the same in every panel. */
   color(s: SeriesKey): string {
-    const base = PALETTE[Math.max(0, this.balancers.indexOf(s.balancer)) % PALETTE.length]!;
-    const n = this.variants.length;
-    return n <= 1 ? base : lighten(base, (0.6 * Math.max(0, this.variants.indexOf(s.variant))) / n);
-  }
-  dash(s: SeriesKey): number[] | undefined {
-    return DASHES[Math.max(0, this.variants.indexOf(s.variant)) % DASHES.length];
+    return PALETTE[Math.max(0, this.balancers.indexOf(s.balancer)) % PALETTE.length]!;
   }
 }
 

@@ -3,15 +3,21 @@
  * Chart.js charts), the size limits that keep the page small, and the palettes shared by every
  * chart file of this folder.
  */
-/** Lines per chart; more (variant, balancer) pairs show evenly spaced variants. */
-export const MAX_SERIES = 12;
+/**
+ * Variants drawn side by side (small multiples, one panel per variant) by default; beyond it the
+ * page shows one variant at a time through its selector (every variant stays reachable).
+ */
+export const MAX_VARIANTS_TOGETHER = 6;
 /** Points per time-series line (windows are merged into buckets beyond it). */
 export const MAX_TIME_POINTS = 400;
 /** Points per propagation CDF line (quantile-sampled beyond it). */
 export const MAX_CDF_POINTS = 200;
 export const MAX_PODS = 40;
 export const MAX_NODES = 12;
-export const MAX_PANELS = 6;
+/** Propagation panels (one per balancer) per variant. */
+export const MAX_PANELS = 12;
+/** Sweep panels (one per combination of the other swept keys' values). */
+export const MAX_SWEEP_PANELS = 12;
 export const MAX_EVENTS = 200;
 
 /** matplotlib's tab10, so the notebook and the page colour balancers alike. */
@@ -51,7 +57,6 @@ export const EVENT_PALETTE = [
   '#a6761d',
   '#666666',
 ];
-export const DASHES: (number[] | undefined)[] = [undefined, [6, 3], [2, 2], [8, 3, 2, 3]];
 
 export type AxisType = 'linear' | 'logarithmic' | 'category' | 'nines';
 export interface AxisSpec {
@@ -93,6 +98,11 @@ export interface ChartSpec {
   readonly datasets: readonly DatasetSpec[];
   readonly events?: readonly EventMark[];
   readonly note?: string;
+  /**
+   * The variant this panel draws (small multiples: one panel per variant), for the page's
+   * variant selector; absent on a chart of the whole scenario (one variant, or the sweep).
+   */
+  readonly variant?: string;
 }
 export interface ChartGroup {
   /** Which of the six charts (also the notebook's PNG name). */

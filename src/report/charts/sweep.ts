@@ -1,7 +1,14 @@
 import { parseDuration } from '../../fields/units.js';
 import type { ScenarioData } from '../load.js';
-import { meanCi, num, round } from './common.js';
-import { type ChartGroup, type ChartSpec, type DatasetSpec, PALETTE, type Point } from './spec.js';
+import { joinNotes, meanCi, num, ordersApart, peakOf, round, splitByMagnitude } from './common.js';
+import {
+  type ChartGroup,
+  type ChartSpec,
+  type DatasetSpec,
+  MAX_SWEEP_PANELS,
+  PALETTE,
+  type Point,
+} from './spec.js';
 
 /**
  * Where each swept value (as written) sits on the x axis, in base units: summary.csv's numeric
@@ -37,7 +44,7 @@ export function sweep(d: ScenarioData, prefix: string): ChartGroup {
     name: 'sweep',
     heading: 'Sweep: p99 and error rate against the swept value',
     explain:
-      'One line per balancer (other swept keys fixed); the point is the mean over replications and the band its ' +
+      'One line per balancer, one panel per combination of the other swept keys; the point is the mean over replications and the band its ' +
       '95% confidence interval, mean \u00b1 t(0.975, n\u22121)\u00b7s/\u221an (no band with one replication).',
   } as const;
   const keys = d.sweepKeys;
@@ -51,33 +58,36 @@ export function sweep(d: ScenarioData, prefix: string): ChartGroup {
   const xs = [...new Set(rows.map((r) => r.fields[xKey]!))].sort(
     (a, b) => position.get(a)! - position.get(b)!,
   );
-  const groups = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const g = [r.balancer, ...others.map((k) => `${k}=${r.fields[k] ?? ''}`)].join(', ');
-    let a = groups.get(g);
-    if (!a) groups.set(g, (a = []));
-    a.push(r);
-  }
   const reps = Math.min(
     ...[...new Set(rows.map((r) => `${r.variant}\u0000${r.balancer}`))].map(
       (k) => rows.filter((r) => `${r.variant}\u0000${r.balancer}` === k).length,
     ),
   );
-  const chart = (
-    col: string,
-    scale: number,
-    id: string,
-    title: string,
-    ytitle: string,
-  ): ChartSpec => {
-    const datasets: DatasetSpec[] = [];
-    [...groups.entries()].forEach(([label, grows], gi) => {
-      const color = PALETTE[gi % PALETTE.length]!;
+  const balancers = [...new Set(d.series.map((s) => s.balancer))];
+  // One panel per combination of the other swept keys' values (small multiples), one line per
+  // balancer in each: a balancer has the same colour everywhere.
+  const combos = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const c = others.map((k) => `${k.split('.').at(-1)}=${r.fields[k] ?? ''}`).join(', ');
+    let a = combos.get(c);
+    if (!a) combos.set(c, (a = []));
+    a.push(r);
+  }
+  const comboList = [...combos.entries()];
+  const comboNote =
+    comboList.length > MAX_SWEEP_PANELS
+      ? `first ${MAX_SWEEP_PANELS} of ${comboList.length} combinations of ${others.join(', ')}`
+      : undefined;
+  const lines = (crows: typeof rows, col: string, scale: number) =>
+    balancers.flatMap((b) => {
+      const brows = crows.filter((r) => r.balancer === b);
+      if (brows.length === 0) return [];
+      const color = PALETTE[balancers.indexOf(b) % PALETTE.length]!;
       const mid: Point[] = [];
       const lo: Point[] = [];
       const hi: Point[] = [];
       xs.forEach((xv, xi) => {
-        const vals = grows
+        const vals = brows
           .filter((r) => r.fields[xKey] === xv)
           .map((r) => num(r.fields[col]) * scale);
         const finite = vals.filter(Number.isFinite);
@@ -88,39 +98,66 @@ export function sweep(d: ScenarioData, prefix: string): ChartGroup {
         lo.push({ x, y: round(m - half) });
         hi.push({ x, y: round(m + half) });
       });
-      datasets.push({ label: `${label} (95% CI low)`, color, data: lo, band: 'lower' });
-      datasets.push({ label: `${label} (95% CI high)`, color, data: hi, band: 'upper' });
-      datasets.push({ label, color, data: mid, points: true });
+      return [
+        {
+          balancer: b,
+          peak: peakOf(mid),
+          datasets: [
+            { label: `${b} (95% CI low)`, color, data: lo, band: 'lower' },
+            { label: `${b} (95% CI high)`, color, data: hi, band: 'upper' },
+            { label: b, color, data: mid, points: true },
+          ] as DatasetSpec[],
+        },
+      ];
     });
-    return {
-      id: `${prefix}-${id}`,
-      title,
+  const x = { title: unit ? `${xKey} (${unit})` : xKey, type: 'linear' } as const;
+  // A non-numeric swept value is drawn at positions 0..n-1, labelled with the values.
+  const labels = numeric ? undefined : xs;
+  const charts: ChartSpec[] = [];
+  comboList.slice(0, MAX_SWEEP_PANELS).forEach(([combo, crows], ci) => {
+    const suffix = comboList.length > 1 ? `-c${ci}` : '';
+    const where = combo ? ` (${combo})` : '';
+    const note = joinNotes(`${reps} replication(s) per point`, ci === 0 ? comboNote : undefined);
+    const p99 = lines(crows, 'latency_p99_ms', 1);
+    // Balancers orders of magnitude apart: a log axis for latency (always positive), a panel
+    // of their own for error rates (zeros have no place on a log axis).
+    const logY = ordersApart(p99.map((l) => l.peak));
+    charts.push({
+      id: `${prefix}-sweep-p99${suffix}`,
+      title: `p99 latency against ${xKey}${where}`,
       type: 'line',
-      x: { title: unit ? `${xKey} (${unit})` : xKey, type: 'linear' },
-      y: { title: ytitle, type: 'linear' },
-      // A non-numeric swept value is drawn at positions 0..n-1, labelled with the values.
-      labels: numeric ? undefined : xs,
-      datasets,
-      note: `${reps} replication(s) per point`,
-    };
-  };
-  return {
-    ...base,
-    charts: [
-      chart(
-        'latency_p99_ms',
-        1,
-        'sweep-p99',
-        `p99 latency against ${xKey}`,
-        'p99 latency (ms), mean and 95% CI',
+      x,
+      y: logY
+        ? { title: 'p99 latency (ms, log scale), mean and 95% CI', type: 'logarithmic' }
+        : { title: 'p99 latency (ms), mean and 95% CI', type: 'linear' },
+      labels,
+      datasets: p99.flatMap((l) => l.datasets),
+      note: joinNotes(
+        note,
+        logY ? 'log scale: the balancers are an order of magnitude or more apart' : undefined,
       ),
-      chart(
-        'error_rate',
-        100,
-        'sweep-errors',
-        `Error rate against ${xKey}`,
-        'error rate (%), mean and 95% CI',
-      ),
-    ],
-  };
+    });
+    const parts = splitByMagnitude(lines(crows, 'error_rate', 100), (l) => l.peak);
+    parts.forEach((part, pi) => {
+      const own = parts.length > 1 && pi === 1;
+      charts.push({
+        id: `${prefix}-sweep-errors${suffix}${pi === 0 ? '' : `-${pi}`}`,
+        title: `Error rate against ${xKey}${where}${own ? ` \u00b7 ${part.map((l) => l.balancer).join(', ')}` : ''}`,
+        type: 'line',
+        x,
+        y: { title: 'error rate (%), mean and 95% CI', type: 'linear' },
+        labels,
+        datasets: part.flatMap((l) => l.datasets),
+        note: joinNotes(
+          note,
+          parts.length === 1
+            ? undefined
+            : own
+              ? 'on its own scale: an order of magnitude or more above the other panel'
+              : `without ${parts[1]!.map((l) => l.balancer).join(', ')} (next panel: an order of magnitude or more above)`,
+        ),
+      });
+    });
+  });
+  return { ...base, charts };
 }

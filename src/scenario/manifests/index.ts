@@ -231,16 +231,14 @@ export function resolveManifests(
   }
   if (problems.length > 0) return { raw: {}, provenance: new Provenance(), warnings, problems };
 
-  // Nodes first: a DaemonSet's replicas are the node count.
-  let nodeCount: number = 3;
-  if (nodes.length > 0) nodeCount = mapNodes(nodes.map(mapper), contributions, warnings);
+  if (nodes.length > 0) mapNodes(nodes.map(mapper), contributions, warnings);
   if (workload !== undefined) {
     const m = mapper(workload);
     m.map(['metadata', 'name'], ['name']);
     m.ignore(['apiVersion'], ['kind'], ['metadata'], ['status']);
     if (workload.kind === 'Deployment') mapDeployment(m);
     else if (workload.kind === 'StatefulSet') mapStatefulSet(m);
-    else mapDaemonSet(m, nodeCount);
+    else mapDaemonSet(m);
     m.warnUnused();
   }
   if (services.length === 1) {

@@ -202,10 +202,7 @@ export function mapDeployment(m: ObjectMapper): void {
   mapPodTemplate(m, [...SPEC, 'template']);
 }
 
-/**
- * StatefulSet (apps/v1), as far as today's scenario keys carry it: replicas, and its rolling
- * update (one pod at a time, no surge: maxSurge 0, maxUnavailable from the spec, default 1).
- */
+/** StatefulSet (apps/v1): deployment.kind StatefulSet, its pod management and update strategy. */
 export function mapStatefulSet(m: ObjectMapper): void {
   m.ignore(
     [...SPEC, 'revisionHistoryLimit'],
@@ -214,51 +211,58 @@ export function mapStatefulSet(m: ObjectMapper): void {
     [...SPEC, 'volumeClaimTemplates'],
     [...SPEC, 'persistentVolumeClaimRetentionPolicy'],
   );
+  m.contribute(['deployment', 'kind'], 'StatefulSet', ['kind']);
   m.map([...SPEC, 'replicas'], ['deployment', 'replicas']);
   m.map([...SPEC, 'minReadySeconds'], ['deployment', 'minReadySeconds']);
-  const ru = [...SPEC, 'updateStrategy', 'rollingUpdate'];
-  m.read([...SPEC, 'updateStrategy', 'type']);
-  m.kubernetesDefault(['deployment', 'maxSurge'], 0, 'a StatefulSet never surges');
-  if (m.map([...ru, 'maxUnavailable'], ['deployment', 'maxUnavailable']) === undefined) {
+  if (
+    m.map([...SPEC, 'podManagementPolicy'], ['deployment', 'podManagementPolicy']) === undefined
+  ) {
     m.kubernetesDefault(
-      ['deployment', 'maxUnavailable'],
-      1,
+      ['deployment', 'podManagementPolicy'],
+      'OrderedReady',
+      'apps/v1 StatefulSet',
+    );
+  }
+  const us = [...SPEC, 'updateStrategy'];
+  m.map([...us, 'type'], ['deployment', 'updateStrategy', 'type']);
+  const ru = [...us, 'rollingUpdate'];
+  if (
+    m.map([...ru, 'partition'], ['deployment', 'updateStrategy', 'rollingUpdate', 'partition']) ===
+    undefined
+  ) {
+    m.kubernetesDefault(
+      ['deployment', 'updateStrategy', 'rollingUpdate', 'partition'],
+      0,
       'apps/v1 RollingUpdateStatefulSetStrategy',
     );
   }
-  const partition = m.read([...ru, 'partition']);
-  if (typeof partition === 'number' && partition > 0) {
-    m.warn([...ru, 'partition'], 'not modelled, ignored (a rollout replaces every pod)');
+  const mu = m.read([...ru, 'maxUnavailable']);
+  if (mu !== undefined && mu !== null && mu !== 1) {
+    m.warn(
+      [...ru, 'maxUnavailable'],
+      'not modelled, ignored (alpha MaxUnavailableStatefulSet: lbsim updates one pod at a time)',
+    );
   }
-  const policy = m.read([...SPEC, 'podManagementPolicy']);
-  m.warn(
-    '',
-    `modelled as a Deployment: pods replaced one by one without ordinal order${policy === 'OrderedReady' || policy === undefined ? ' (OrderedReady start-up not modelled)' : ''}, and each new pod gets a new IP`,
-  );
   mapPodTemplate(m, [...SPEC, 'template']);
 }
 
-/** DaemonSet (apps/v1): one pod per node; its rolling update's maxSurge / maxUnavailable. */
-export function mapDaemonSet(m: ObjectMapper, nodes: number): void {
+/** DaemonSet (apps/v1): deployment.kind DaemonSet (one pod per node) and its rolling update. */
+export function mapDaemonSet(m: ObjectMapper): void {
   m.ignore([...SPEC, 'revisionHistoryLimit'], [...SPEC, 'selector']);
-  m.kubernetesDefault(
-    ['deployment', 'replicas'],
-    nodes,
-    'a DaemonSet runs one pod per node: cluster.nodes',
-  );
+  m.contribute(['deployment', 'kind'], 'DaemonSet', ['kind']);
   m.map([...SPEC, 'minReadySeconds'], ['deployment', 'minReadySeconds']);
-  m.read([...SPEC, 'updateStrategy', 'type']);
-  const ru = [...SPEC, 'updateStrategy', 'rollingUpdate'];
-  if (m.map([...ru, 'maxSurge'], ['deployment', 'maxSurge']) === undefined) {
-    m.kubernetesDefault(['deployment', 'maxSurge'], 0, 'apps/v1 RollingUpdateDaemonSet');
+  const us = [...SPEC, 'updateStrategy'];
+  m.map([...us, 'type'], ['deployment', 'updateStrategy', 'type']);
+  const ru = [...us, 'rollingUpdate'];
+  for (const [f, dflt] of [
+    ['maxSurge', 0],
+    ['maxUnavailable', 1],
+  ] as const) {
+    const to = ['deployment', 'updateStrategy', 'rollingUpdate', f];
+    if (m.map([...ru, f], to) === undefined) {
+      m.kubernetesDefault(to, dflt, 'apps/v1 RollingUpdateDaemonSet');
+    }
   }
-  if (m.map([...ru, 'maxUnavailable'], ['deployment', 'maxUnavailable']) === undefined) {
-    m.kubernetesDefault(['deployment', 'maxUnavailable'], 1, 'apps/v1 RollingUpdateDaemonSet');
-  }
-  m.warn(
-    '',
-    'modelled as a Deployment of one replica per node (pods are spread evenly, not pinned to nodes)',
-  );
   mapPodTemplate(m, [...SPEC, 'template']);
 }
 

@@ -10,6 +10,7 @@ import {
   CONTROLLER_DELAY_DEFAULT,
   ENDPOINTSLICE_CONTROLLER_DEFAULTS,
 } from '../../control-plane/endpointslice-controller.js';
+import { CLUSTER_DNS_DEFAULTS } from '../../dataplane/discovery/coredns-cache.js';
 import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../dataplane/kube-proxy.js';
 import { REQUEST_PATH_DEFAULTS } from '../../dataplane/path-options.js';
 import { POD_SERVER_DEFAULTS } from '../../dataplane/pod-server.js';
@@ -63,14 +64,26 @@ export const DEFAULTS = {
     nodeMonitorGracePeriod: C.nodeMonitorGracePeriod,
     plegRelistPeriod: C.plegRelistPeriod,
     initialState: C.initialState,
+    dns: CLUSTER_DNS_DEFAULTS,
   } satisfies ResolvedCluster,
   /** crossNodeRtt and externalRtt default to the file's own `rtt` (the schema fills them). */
   network: { rtt: RP.network.rtt } satisfies Omit<ResolvedNetwork, 'crossNodeRtt' | 'externalRtt'>,
   deployment: {
+    kind: C.deployment.kind,
     replicas: C.deployment.replicas,
     maxSurge: C.deployment.maxSurge,
     maxUnavailable: C.deployment.maxUnavailable,
     minReadySeconds: C.deployment.minReadySeconds,
+    podManagementPolicy: C.deployment.podManagementPolicy,
+    /** apps/v1 defaults (RollingUpdateDaemonSet: maxUnavailable 1, maxSurge 0; partition 0). */
+    updateStrategy: {
+      type: C.deployment.updateStrategy.type,
+      rollingUpdate: {
+        maxUnavailable: C.deployment.updateStrategy.maxUnavailable,
+        maxSurge: C.deployment.updateStrategy.maxSurge,
+        partition: C.deployment.updateStrategy.partition,
+      },
+    },
   } satisfies Omit<ResolvedDeployment, 'pod'>,
   pod: {
     /** lbsim choice: an application that never fails on its own. */
@@ -100,6 +113,8 @@ export const DEFAULTS = {
     /** The request path applies one of the two, by where the clients are. */
     externalTrafficPolicy: RP.trafficPolicy,
     internalTrafficPolicy: RP.trafficPolicy,
+    /** A ClusterIP Service (`None`: headless). */
+    clusterIP: '',
   } satisfies ResolvedService,
   /** lbsim choice: a moderate load for the default 1 pod x 1 worker x 10 ms (rho 0.5). */
   arrivals: { process: 'poisson', rate: 50 } satisfies ResolvedArrivals,

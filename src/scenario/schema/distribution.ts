@@ -21,6 +21,8 @@ const d = () => duration();
 const dPos = () => duration({ positive: true });
 
 function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
+  // A mixture's components, built on first use (built eagerly it would recurse without end).
+  let component: ReturnType<typeof distribution> | undefined;
   const constant = strict({ distribution: z.literal('constant'), value: d() });
   const exponential = strict({ distribution: z.literal('exponential'), mean: dPos() });
   const uniform = strict({ distribution: z.literal('uniform'), min: d(), max: d() }).superRefine(
@@ -176,7 +178,8 @@ function distributionObject(ctx: SchemaContext): z.ZodType<DistributionSpec> {
             });
             ok = false;
           }
-          const spec = parseInto(distribution(ctx), rest, c, ['components', i]);
+          component ??= distribution(ctx);
+          const spec = parseInto(component, rest, c, ['components', i]);
           if (spec === undefined) ok = false;
           else if (w !== undefined) components.push({ weight: w, spec });
         });

@@ -8,6 +8,8 @@ import { duration, integer, listNames, suggestion } from '../../fields/fields.js
 import { parseThreshold } from '../../fields/thresholds.js';
 import { formatDuration } from '../../fields/units.js';
 import { LIMITS } from '../limits.js';
+import { initialPodCount } from '../offered-load.js';
+import { resourceProblems } from '../run-size.js';
 import type { ResolvedBalancer, ScenarioConfig } from '../types.js';
 import { isMapping, type SchemaContext, strict } from './common.js';
 import { DEFAULTS } from './defaults.js';
@@ -110,7 +112,7 @@ export function scenarioSchema(ctx: SchemaContext, catalog: BalancerCatalog) {
           `expected a description of at most ${LIMITS.descriptionChars} characters (the limit: run.json repeats it per variant), got ${String(iss.input).length}`,
       })
       .default(DEFAULTS.description),
-    duration: duration({ positive: true }).default(DEFAULTS.duration),
+    duration: duration({ positive: true, max: LIMITS.durationSeconds }).default(DEFAULTS.duration),
     warmup: duration().default(DEFAULTS.warmup),
     seed: integer({ min: 0, max: 2 ** 32 - 1 }).default(DEFAULTS.seed),
     replications: integer({ min: 1, max: 100000 }).default(DEFAULTS.replications),
@@ -202,6 +204,12 @@ export function crossCheck(s: ParsedScenario): {
       `expected ${nodes} weights (one per node, cluster.nodes), got ${placement.weights.length}`,
     );
   }
+  if (s.service.clusterIP === 'None' && s.workload.clients.location === 'external') {
+    add(
+      ['service', 'clusterIP'],
+      'expected in-cluster clients with a headless Service (external clients cannot resolve cluster DNS; use `workload.clients.location: internal`), got `None`',
+    );
+  }
   const ext = s.workload.clients.external.nodes;
   ext?.forEach((n, i) => {
     if (n >= nodes) {
@@ -211,7 +219,14 @@ export function crossCheck(s: ParsedScenario): {
       );
     }
   });
+  const kind = s.deployment.kind;
   s.churn.forEach((c, i) => {
+    if (c.type === 'scale' && kind === 'DaemonSet') {
+      add(
+        ['churn', i, 'type'],
+        'expected no `scale` for a DaemonSet (deployment.kind: it runs one pod per schedulable node, cluster.nodes), got `scale`',
+      );
+    }
     if (c.type !== 'crash' && c.at > s.duration) {
       add(
         ['churn', i, 'at'],
@@ -240,11 +255,13 @@ export function crossCheck(s: ParsedScenario): {
     }
     const sel = f.type === 'kube-proxy-restart' ? f.nodes : f.pods;
     const key = f.type === 'kube-proxy-restart' ? 'nodes' : 'pods';
-    const limit = f.type === 'kube-proxy-restart' ? nodes : s.deployment.replicas;
+    const limit = f.type === 'kube-proxy-restart' ? nodes : initialPodCount(s);
     const what =
       f.type === 'kube-proxy-restart'
         ? `a node index < ${nodes} (cluster.nodes)`
-        : `an ordinal < ${limit} (deployment.replicas: positions in the initial pod list)`;
+        : kind === 'DaemonSet'
+          ? `an ordinal < ${limit} (a DaemonSet's initial pods: one per node, cluster.nodes)`
+          : `an ordinal < ${limit} (deployment.replicas: positions in the initial pod list)`;
     sel.ordinals?.forEach((o, j) => {
       if (o >= limit) add(['faults', i, key, 'ordinals', j], `expected ${what}, got \`${o}\``);
     });
@@ -292,6 +309,20 @@ export function crossCheck(s: ParsedScenario): {
         `expected a unique label (balancers[${first}] is also \`${b.label}\`; add \`label: ...\` to tell them apart), got \`${b.label}\` again`,
       );
     } else seen.set(b.label, i);
+    // Mesh proxies (Envoy, Linkerd): a sidecar sits beside an in-cluster client; a gateway on a node.
+    const o = b.options as { placement?: unknown; node?: unknown };
+    if (o.placement === 'sidecar' && s.workload.clients.location === 'external') {
+      add(
+        ['balancers', i, 'placement'],
+        'expected `gateway` with external clients (workload.clients.location: external; a sidecar runs beside an in-cluster client), got `sidecar`',
+      );
+    }
+    if (o.placement === 'gateway' && typeof o.node === 'number' && o.node >= nodes) {
+      add(
+        ['balancers', i, 'node'],
+        `expected a node index < ${nodes} (cluster.nodes), got \`${o.node}\``,
+      );
+    }
   });
   let scenario = s;
   // Rollout templates become whole pods (the Deployment's pod with the template's keys).
@@ -308,5 +339,7 @@ export function crossCheck(s: ParsedScenario): {
   if (a.process === 'diurnal' && a.period === 0) {
     scenario = { ...s, workload: { ...s.workload, arrivals: { ...a, period: s.duration } } };
   }
+  // Whether a job fits (requests in flight, memory, time): only for a scenario otherwise valid.
+  if (problems.length === 0) problems.push(...resourceProblems(scenario));
   return { problems, scenario };
 }

@@ -37,8 +37,24 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   'network.crossNodeRtt': 'round trip of a cross-node hop',
   'network.externalRtt': 'round trip between an external client and a node',
   deployment:
-    'the workload: replicas, rolling update, and its pods (a Deployment; from manifests also a StatefulSet or DaemonSet)',
-  'deployment.replicas': 'Deployment `spec.replicas` default',
+    'the workload: its kind, replicas, rolling update, and its pods (a Deployment, DaemonSet or StatefulSet)',
+  'deployment.kind':
+    'the controller that runs the pods: `Deployment` (ReplicaSets, pkg/controller/deployment), `DaemonSet` (one pod per schedulable node, pkg/controller/daemon) or `StatefulSet` (stable names `<name>-<ordinal>`, ordered, pkg/controller/statefulset)',
+  'deployment.replicas':
+    'Deployment and StatefulSet `spec.replicas` default (a DaemonSet has none: one pod per node)',
+  'deployment.podManagementPolicy':
+    'StatefulSet: `OrderedReady` creates pods 0..N-1 one at a time, each once its predecessors are Running and Ready, and scales down from the highest ordinal; `Parallel` creates and deletes them at once (apps/v1 default OrderedReady)',
+  'deployment.updateStrategy':
+    'DaemonSet and StatefulSet `spec.updateStrategy` (a Deployment uses deployment.maxSurge / maxUnavailable)',
+  'deployment.updateStrategy.type':
+    '`RollingUpdate` (apps/v1 default) or `OnDelete` (a pod takes the new revision only when it is deleted and recreated)',
+  'deployment.updateStrategy.rollingUpdate': 'the rolling update bounds of the kind',
+  'deployment.updateStrategy.rollingUpdate.maxUnavailable':
+    'DaemonSet: nodes whose pod may be unavailable during the update, rounds up (apps/v1 RollingUpdateDaemonSet default 1)',
+  'deployment.updateStrategy.rollingUpdate.maxSurge':
+    'DaemonSet: nodes that may run the new pod beside the old one until it is available (apps/v1 RollingUpdateDaemonSet default 0: the old pod goes first)',
+  'deployment.updateStrategy.rollingUpdate.partition':
+    'StatefulSet: ordinals below it keep the current revision during a rolling update (apps/v1 default 0)',
   'deployment.maxSurge': 'RollingUpdate default; rounds up',
   'deployment.maxUnavailable':
     'RollingUpdate default; rounds down; may not be 0 when maxSurge is 0 (Kubernetes validation)',
@@ -83,6 +99,14 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
     '`sessionAffinityConfig.clientIP.timeoutSeconds` default (3 h); copied like the above (as `sessionAffinityTimeout`)',
   'service.externalTrafficPolicy': 'Service default',
   'service.internalTrafficPolicy': 'Service default',
+  'service.clusterIP':
+    '`None`: a headless Service (no kube-proxy rules; each new connection resolves the name at CoreDNS and dials a pod IP); anything else: a ClusterIP Service',
+  'cluster.dns': "the cluster's CoreDNS, as the default Corefile configures it",
+  'cluster.dns.ttl':
+    'kubernetes plugin `ttl` of its answers (plugin default 5 s; the default Corefile sets 30)',
+  'cluster.dns.cache': 'cache plugin maximum TTL (`cache 30`)',
+  'cluster.dns.minTtl': 'cache plugin minimum TTL (5 s)',
+  'cluster.dns.replicas': 'CoreDNS replicas, each with its own informer and cache (kubeadm: 2)',
   workload: 'the clients: arrivals, identities, connections, timeouts, retries',
   'workload.arrivals':
     'arrival process of the requests, by `process:` (rates are requests per second, all clients together)',

@@ -55,6 +55,12 @@ export const clusterSchema = strict({
   nodeMonitorGracePeriod: seconds(DEFAULTS.cluster.nodeMonitorGracePeriod),
   plegRelistPeriod: seconds(DEFAULTS.cluster.plegRelistPeriod),
   initialState: oneOf(['steady', 'empty'] as const).default(DEFAULTS.cluster.initialState),
+  dns: strict({
+    ttl: seconds(DEFAULTS.cluster.dns.ttl),
+    cache: seconds(DEFAULTS.cluster.dns.cache),
+    minTtl: seconds(DEFAULTS.cluster.dns.minTtl),
+    replicas: integer({ min: 1, max: 1000 }).default(DEFAULTS.cluster.dns.replicas),
+  }).prefault({}),
 });
 
 export const networkSchema = strict({
@@ -117,25 +123,126 @@ function podSchema(ctx: SchemaContext) {
   }).transform(({ preStop, ...rest }) => ({ ...rest, preStopSleep: preStop.sleep }));
 }
 
-export function deploymentSchema(ctx: SchemaContext) {
-  return strict({
-    replicas: integer({ min: 0 }).default(DEFAULTS.deployment.replicas),
-    maxSurge: intOrPercent().default(DEFAULTS.deployment.maxSurge),
-    maxUnavailable: intOrPercent().default(DEFAULTS.deployment.maxUnavailable),
-    minReadySeconds: seconds(DEFAULTS.deployment.minReadySeconds),
-    pod: podSchema(ctx).prefault({}),
-  }).superRefine((d, c) => {
-    // Kubernetes rejects a rolling update that can make no progress (validation.go:
-    // "may not be 0 when `maxSurge` is 0").
-    const zero = (v: { value: number }) => v.value === 0;
-    if (zero(d.maxSurge) && zero(d.maxUnavailable)) {
+/**
+ * Keys of `deployment` that apply to some kinds only: `replicas` not to a DaemonSet (one pod per
+ * node), the Deployment's flat maxSurge / maxUnavailable not to the others (theirs are under
+ * updateStrategy.rollingUpdate), and each updateStrategy key to the kind whose API has it.
+ */
+const KIND_KEYS: Readonly<Record<string, { kinds: readonly string[]; instead: string }>> = {
+  replicas: {
+    kinds: ['Deployment', 'StatefulSet'],
+    instead: 'a DaemonSet runs one pod per schedulable node (cluster.nodes)',
+  },
+  maxSurge: {
+    kinds: ['Deployment'],
+    instead:
+      'a DaemonSet has deployment.updateStrategy.rollingUpdate.maxSurge; a StatefulSet never surges',
+  },
+  maxUnavailable: {
+    kinds: ['Deployment'],
+    instead:
+      'a DaemonSet has deployment.updateStrategy.rollingUpdate.maxUnavailable; a StatefulSet updates one pod at a time',
+  },
+  podManagementPolicy: {
+    kinds: ['StatefulSet'],
+    instead: 'only a StatefulSet has a pod management policy',
+  },
+  updateStrategy: {
+    kinds: ['DaemonSet', 'StatefulSet'],
+    instead: "a Deployment's rolling update is deployment.maxSurge / deployment.maxUnavailable",
+  },
+};
+const ROLLING_UPDATE_KEYS: Readonly<Record<string, { kinds: readonly string[]; instead: string }>> =
+  {
+    maxSurge: {
+      kinds: ['DaemonSet'],
+      instead: 'a StatefulSet never surges (apps/v1 RollingUpdateStatefulSetStrategy)',
+    },
+    maxUnavailable: {
+      kinds: ['DaemonSet'],
+      instead:
+        'a StatefulSet updates one pod at a time (its alpha maxUnavailable, MaxUnavailableStatefulSet, is not modelled)',
+    },
+    partition: { kinds: ['StatefulSet'], instead: 'only a StatefulSet has a partition' },
+  };
+
+/** Errors for the keys given that do not apply to the deployment's kind. */
+function checkKindKeys(v: unknown, c: z.RefinementCtx): void {
+  if (!isMapping(v)) return;
+  const kind = typeof v.kind === 'string' ? v.kind : 'Deployment';
+  if (!['Deployment', 'DaemonSet', 'StatefulSet'].includes(kind)) return;
+  const check = (
+    obj: Record<string, unknown>,
+    table: typeof KIND_KEYS,
+    path: readonly string[],
+  ): void => {
+    for (const [key, rule] of Object.entries(table)) {
+      if (obj[key] === undefined || rule.kinds.includes(kind)) continue;
       c.addIssue({
         code: 'custom',
-        path: ['maxUnavailable'],
-        message: 'expected a value > 0 when maxSurge is 0, got `0`',
+        path: [...path, key],
+        message: `expected no \`${key}\` for kind ${kind} (${rule.instead}), got \`${JSON.stringify(obj[key])}\``,
       });
     }
-  }) as unknown as z.ZodType<ResolvedDeployment>;
+  };
+  check(v, KIND_KEYS, []);
+  const us = v.updateStrategy;
+  if (
+    isMapping(us) &&
+    isMapping(us.rollingUpdate) &&
+    KIND_KEYS.updateStrategy?.kinds.includes(kind)
+  ) {
+    check(us.rollingUpdate, ROLLING_UPDATE_KEYS, ['updateStrategy', 'rollingUpdate']);
+  }
+}
+
+export function deploymentSchema(ctx: SchemaContext) {
+  const D = DEFAULTS.deployment;
+  const RU = D.updateStrategy.rollingUpdate;
+  return z.preprocess(
+    (v, c) => {
+      checkKindKeys(v, c);
+      return v;
+    },
+    strict({
+      kind: oneOf(['Deployment', 'DaemonSet', 'StatefulSet'] as const).default(D.kind),
+      replicas: integer({ min: 0 }).default(D.replicas),
+      maxSurge: intOrPercent().default(D.maxSurge),
+      maxUnavailable: intOrPercent().default(D.maxUnavailable),
+      minReadySeconds: seconds(D.minReadySeconds),
+      podManagementPolicy: oneOf(['OrderedReady', 'Parallel'] as const).default(
+        D.podManagementPolicy,
+      ),
+      updateStrategy: strict({
+        type: oneOf(['RollingUpdate', 'OnDelete'] as const).default(D.updateStrategy.type),
+        rollingUpdate: strict({
+          maxUnavailable: intOrPercent().default(RU.maxUnavailable),
+          maxSurge: intOrPercent().default(RU.maxSurge),
+          partition: integer({ min: 0 }).default(RU.partition),
+        }).prefault({}),
+      }).prefault({}),
+      pod: podSchema(ctx).prefault({}),
+    }).superRefine((d, c) => {
+      // Kubernetes rejects a rolling update that can make no progress (validation.go:
+      // "may not be 0 when `maxSurge` is 0"), a Deployment's and a DaemonSet's alike.
+      const zero = (v: { value: number }) => v.value === 0;
+      if (d.kind === 'Deployment' && zero(d.maxSurge) && zero(d.maxUnavailable)) {
+        c.addIssue({
+          code: 'custom',
+          path: ['maxUnavailable'],
+          message: 'expected a value > 0 when maxSurge is 0, got `0`',
+        });
+      }
+      const ru = d.updateStrategy.rollingUpdate;
+      if (d.kind === 'DaemonSet' && zero(ru.maxSurge) && zero(ru.maxUnavailable)) {
+        c.addIssue({
+          code: 'custom',
+          path: ['updateStrategy', 'rollingUpdate', 'maxUnavailable'],
+          message: 'expected a value > 0 when maxSurge is 0, got `0`',
+        });
+      }
+    }),
+  ) as unknown as z.ZodType<ResolvedDeployment>;
 }
 
 const S = DEFAULTS.service;
@@ -146,6 +253,11 @@ export const serviceSchema = strict({
   ),
   externalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default(S.externalTrafficPolicy),
   internalTrafficPolicy: oneOf(['Cluster', 'Local'] as const).default(S.internalTrafficPolicy),
+  // A Service's spec.clusterIP: `None` makes it headless; any other value (an address) or none
+  // is a ClusterIP Service, whose address lbsim does not need.
+  clusterIP: z
+    .string({ error: (iss) => `expected \`None\` or an IP address, got \`${String(iss.input)}\`` })
+    .default(S.clusterIP),
 });
 
 function arrivalsSchema(ctx: SchemaContext): z.ZodType<ResolvedArrivals> {
@@ -309,6 +421,8 @@ const NESTED_POD_KEYS = new Set(['errors', 'readinessProbe', 'restartBackoff']);
  * given replace the Deployment's (crossCheck merges them: see mergeTemplate).
  */
 function templateSchema(ctx: SchemaContext) {
+  // Built once, on first use: building a pod schema per template cost more than parsing it.
+  let pod: ReturnType<typeof podSchema> | undefined;
   return z.unknown().transform((v, c) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
       c.addIssue({
@@ -317,9 +431,10 @@ function templateSchema(ctx: SchemaContext) {
       });
       return z.NEVER;
     }
-    const pod = parseInto(podSchema(ctx), v, c);
-    if (pod === undefined) return z.NEVER;
-    return { given: v as Record<string, unknown>, pod: pod as ResolvedPod };
+    pod ??= podSchema(ctx);
+    const parsed = parseInto(pod, v, c);
+    if (parsed === undefined) return z.NEVER;
+    return { given: v as Record<string, unknown>, pod: parsed as ResolvedPod };
   });
 }
 

@@ -21,6 +21,11 @@ describe('balancer registry', () => {
       'nginx-static',
       'ingress-nginx-rr',
       'ingress-nginx-ewma',
+      'grpc-pick-first',
+      'grpc-round-robin',
+      'envoy-rr',
+      'envoy-least-request',
+      'linkerd-ewma',
     ]);
     expect(new Set(BALANCER_NAMES).size).toBe(BALANCERS.length);
   });
@@ -36,7 +41,9 @@ describe('balancer registry', () => {
   it('gives every entry a family matching its kind and a strict options schema', () => {
     for (const d of BALANCERS) {
       expect(d.kind === 'proxy').toBe(d.family === 'nginx');
-      expect(d.kind === 'l7').toBe(d.family === 'ingress-nginx');
+      expect(d.kind === 'l7').toBe(
+        ['ingress-nginx', 'grpc', 'envoy', 'linkerd'].includes(d.family),
+      );
       expect(d.options.safeParse({}).success).toBe(true);
       expect(d.options.safeParse({ bogus: true }).success).toBe(false);
       expect(d.description.length).toBeGreaterThan(10);

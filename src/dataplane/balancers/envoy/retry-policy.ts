@@ -14,6 +14,8 @@ export interface EnvoyRetryOptions {
   readonly attempts: number;
   /** Retry when the connection failed (connect-failure). @default true */
   readonly connectFailure: boolean;
+  /** Retry a reset after the request was sent (`reset`, `5xx`: "disconnect/reset"). @default false */
+  readonly reset: boolean;
   /** HTTP statuses that are retried (retriable-status-codes). @default [503] */
   readonly retriableStatusCodes: readonly number[];
   /** Re-pick up to this many times to avoid hosts already tried (previous_hosts). @default 5 */
@@ -27,6 +29,7 @@ export interface EnvoyRetryOptions {
 export const ISTIO_RETRY_DEFAULTS: EnvoyRetryOptions = {
   attempts: 2,
   connectFailure: true,
+  reset: false,
   retriableStatusCodes: [503],
   hostSelectionRetryMaxAttempts: 5,
   baseInterval: 0.025,
@@ -60,7 +63,7 @@ export class EnvoyRetryPolicy {
       case TryOutcome.response:
         return this.options.retriableStatusCodes.includes(status);
       case TryOutcome.reset:
-        return false;
+        return this.options.reset;
       default: {
         const never: never = outcome;
         return never;

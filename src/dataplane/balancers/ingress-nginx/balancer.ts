@@ -109,6 +109,9 @@ export class IngressNginxEwmaPicker implements UpstreamPicker {
   reload(ips: Uint32Array, now: number): void {
     this.lua.setEndpoints(ips, now);
   }
+  spread(now: number): number {
+    return this.lua.spread(now);
+  }
   /** ewma.lua after_balance: rtt = first $upstream_connect_time ("-" = 0) + first $upstream_response_time. */
   afterBalance(peer: number, result: UpstreamResult, now: number): void {
     const connect = Number.isNaN(result.connectTime) ? 0 : result.connectTime;

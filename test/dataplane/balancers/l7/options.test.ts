@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ciliumOptions } from '../../../../src/dataplane/balancers/cilium/options.js';
-import { envoyOptions } from '../../../../src/dataplane/balancers/envoy/options.js';
+import { envoyConfig, envoyOptions } from '../../../../src/dataplane/balancers/envoy/options.js';
 import { grpcOptions } from '../../../../src/dataplane/balancers/grpc/options.js';
 import { ingressNginxOptions } from '../../../../src/dataplane/balancers/ingress-nginx/options.js';
 import { linkerdOptions } from '../../../../src/dataplane/balancers/linkerd/options.js';
@@ -34,7 +34,7 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
   });
 
   it('envoy: Istio defaults; outlier detection off unless given, then minHealthPercent 0', () => {
-    const d = envoyOptions.parse({});
+    const d = envoyConfig(envoyOptions.parse({}));
     expect(d.outlierDetection).toBeUndefined();
     expect(d.healthyPanicThreshold).toBe(50);
     expect(d.retries).toMatchObject({
@@ -44,7 +44,7 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
     });
     expect(d.debounce).toEqual({ debounceAfter: 0.1, debounceMax: 10, enabled: true });
     expect(d.concurrency).toBe(2);
-    const od = envoyOptions.parse({ outlierDetection: {} });
+    const od = envoyConfig(envoyOptions.parse({ outlierDetection: {} }));
     expect(od.outlierDetection).toEqual({
       consecutive5xxErrors: 5,
       interval: 10,
@@ -54,7 +54,9 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
       maxEjectionTimeJitter: 0,
     });
     expect(od.healthyPanicThreshold).toBe(0);
-    const r = envoyOptions.parse({ retries: { attempts: 3, retryOn: '5xx,reset' } }).retries;
+    const r = envoyConfig(
+      envoyOptions.parse({ retries: { attempts: 3, retryOn: '5xx,reset' } }),
+    ).retries;
     expect(r).toMatchObject({
       attempts: 3,
       connectFailure: true,
@@ -68,12 +70,14 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
     ).toEqual([expect.stringMatching(/^retries\.retryOn: expected a comma-separated list/)]);
   });
 
-  it('grpc: CoreDNS default Corefile, no server max connection age', () => {
+  it('grpc: grpc-go defaults (connection-backoff.md, 30 s resolution), no server max connection age', () => {
     expect(grpcOptions.parse({})).toEqual({
-      coreDns: { ttl: 30, cache: 30, minTtl: 5 },
-      corednsReplicas: 2,
       maxConnectionAge: Number.POSITIVE_INFINITY,
       maxConnectionAgeGrace: Number.POSITIVE_INFINITY,
+      minResolutionInterval: 30,
+      minConnectTimeout: 20,
+      backoff: { baseDelay: 1, multiplier: 1.6, jitter: 0.2, maxDelay: 120 },
+      waitForReady: false,
     });
     expect(grpcOptions.parse({ maxConnectionAge: '5m' }).maxConnectionAge).toBe(300);
   });
@@ -89,8 +93,17 @@ describe('option schemas of the L7 families (defaults from each project)', () =>
     ]);
   });
 
-  it('linkerd: nothing to configure (compiled-in constants), unknown keys rejected', () => {
-    expect(linkerdOptions.parse({})).toEqual({});
+  it('linkerd: the EWMA constants are compiled in (not options); connect timeout 1 s', () => {
+    expect(linkerdOptions.parse({})).toEqual({
+      placement: 'sidecar',
+      connectTimeout: 1,
+      sidecarLatency: { distribution: 'lognormal', median: 0.00048, p99: 0.00135 },
+      pushDelay: { distribution: 'constant', value: 0.01 },
+    });
+    expect(linkerdOptions.parse({ sidecarLatency: '1ms' }).sidecarLatency).toEqual({
+      distribution: 'constant',
+      value: 0.001,
+    });
     expect(linkerdOptions.safeParse({ ewmaDecay: '5s' }).success).toBe(false);
   });
 });
