@@ -44,7 +44,7 @@ export function upstreamSyn(d: UpstreamDialer, t: TryPool, x: number, arg: numbe
       sim.postAt(retx, d.kSyn, arg);
       return -1;
     }
-    t.errKind[x] = net.unansweredKind;
+    t.errKind[x] = net.unansweredKind(d.connectTimeout);
     const at = start + net.unansweredGiveUp(d.connectTimeout);
     sim.postAt(Math.max(at, sim.now), d.kConnFail, arg);
     return -1;
