@@ -107,6 +107,12 @@ export class Cluster implements GroundTruth, DrainNotifier {
     this.callbacks = callbacks;
     const startupRng = random.stream('cluster:startup');
     const probeRng = random.stream('cluster:probe');
+    // Each node's kubelet relists its containers on a phase of its own (PLEG).
+    const plegRng = random.stream('kubelet:pleg');
+    const plegPhase = Float64Array.from(
+      { length: options.nodes },
+      () => plegRng.next() * options.plegRelistPeriod,
+    );
     const schedulerRng = random.stream('cluster:scheduler');
     const ipamRng = options.ipReuse === 'random' ? random.stream('cluster:ipam') : undefined;
 
@@ -144,7 +150,7 @@ export class Cluster implements GroundTruth, DrainNotifier {
     const event = (e: string, pod: PodId, node: NodeId, detail: string) =>
       this.event(e, pod, node, detail);
     const pods = this.allPods;
-    this.kubelet = new Kubelet(sim, options, startupRng, probeRng, {
+    this.kubelet = new Kubelet(sim, options, startupRng, probeRng, plegPhase, {
       pods,
       observer: callbacks.observer,
       setProbeReady: (p, ready) => this.setProbeReady(p, ready),

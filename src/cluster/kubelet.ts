@@ -25,7 +25,21 @@ export interface KubeletHost {
  * CrashLoopBackOff. docs/MODEL.md has the sources.
  *
  * Random streams: `cluster:startup` (startup, app start and ready delays), `cluster:probe`
- * (initial probe phases of steady-state pods).
+ * (initial probe phases of steady-state pods), `kubelet:pleg` (each node's relist phase, drawn
+ * by the Cluster).
+ *
+ * The readiness prober's schedule (pkg/kubelet/prober/worker.go and prober_manager.go of
+ * kubernetes master, where a manual trigger resets the ticker): the worker starts when the kubelet syncs the new pod (SyncPod -> probeManager.AddPod),
+ * before its containers exist; its first doProbe and its ticks until the container is in the
+ * pod's status find no container and do nothing. The container's start is seen at the node's
+ * next PLEG relist (genericPlegRelistPeriod 1 s), which syncs the pod: the status it writes
+ * sets the new container's readiness to the worker's initial value (Failure) and, the container
+ * not being Ready, UpdatePodStatus triggers the readiness worker at once (manualTriggerCh),
+ * which resets its ticker: probes at that instant and every periodSeconds after. A probe less
+ * than initialDelaySeconds after the container's StartedAt returns without a result (the
+ * readiness stays Failure). A restarted container is a new container ID: the same again. So
+ * the grid of a starting pod runs from the sync that saw its container, not from the
+ * container's start, and a pod without a readiness probe is Ready at that sync too.
  */
 export class Kubelet {
   private readonly sim: Simulation;
@@ -33,6 +47,8 @@ export class Kubelet {
   private readonly host: KubeletHost;
   readonly startupRng: Rng;
   readonly probeRng: Rng;
+  /** Each node's PLEG relist phase in [0, plegRelistPeriod). */
+  private readonly plegPhase: Float64Array;
 
   readonly kStarted: EventKind;
   private readonly kListen: EventKind;
@@ -42,14 +58,17 @@ export class Kubelet {
   private readonly kExit: EventKind;
   private readonly kSigkill: EventKind;
   private readonly kRestart: EventKind;
+  private readonly kSeen: EventKind;
 
   constructor(
     sim: Simulation,
     options: ResolvedClusterOptions,
     startupRng: Rng,
     probeRng: Rng,
+    plegPhase: Float64Array,
     host: KubeletHost,
   ) {
+    this.plegPhase = plegPhase;
     this.sim = sim;
     this.options = options;
     this.host = host;
@@ -63,6 +82,16 @@ export class Kubelet {
     this.kExit = sim.register('pod:exit', (id) => this.onExit(id));
     this.kSigkill = sim.register('pod:sigkill', (id) => this.onSigkill(id));
     this.kRestart = sim.register('pod:restart', (id) => this.onRestart(id));
+    this.kSeen = sim.register('pod:container-seen', (id) => this.onContainerSeen(id));
+  }
+
+  /** The node's next PLEG relist at or after now (the pod sync that sees a container change). */
+  private nextRelist(node: NodeId): number {
+    const period = this.options.plegRelistPeriod;
+    const now = this.sim.now;
+    if (!(period > 0)) return now;
+    const phase = this.plegPhase[node] ?? 0;
+    return phase + period * Math.max(0, Math.ceil((now - phase) / period));
   }
 
   /** The pod's template (its ReplicaSet's revision of the pod spec). */
@@ -170,10 +199,6 @@ export class Kubelet {
     p.stepHandle = NO_EVENT;
     p.phase = 'Running';
     this.startContainer(p);
-    // The probe worker starts with the first container and keeps its grid across restarts.
-    if (this.spec(p).readinessProbe.enabled && p.probeHandle === NO_EVENT) {
-      p.probeHandle = this.sim.schedule(0, this.kProbe, id);
-    }
   }
 
   private startContainer(p: Pod): void {
@@ -184,13 +209,29 @@ export class Kubelet {
     this.event('container-started', p, p.restarts > 0 ? `restart ${p.restarts}` : '');
     const delay = this.spec(p).appStartDelay.sample(this.startupRng);
     p.readyDelay = this.spec(p).appReadyDelay.sample(this.startupRng);
-    if (!this.spec(p).readinessProbe.enabled) {
-      // Without a readiness probe the kubelet reports Ready once the container runs, listening
-      // or not (pod-lifecycle docs: container probes).
-      this.host.setProbeReady(p, true);
-    }
     p.stepHandle = this.sim.schedule(delay, this.kListen, p.id);
+    // The PLEG sees the container at the node's next relist: the pod sync there writes its
+    // status (Ready without a probe) and triggers the readiness worker. Scheduled after the
+    // listener: an app that listens at once does so before a relist in the same instant.
+    const seenAt = this.nextRelist(p.node);
+    p.seenAt = seenAt;
+    this.sim.cancel(p.probeHandle);
+    p.probeHandle = NO_EVENT;
+    const seen = this.sim.scheduleAt(seenAt, this.kSeen, p.id);
+    if (this.spec(p).readinessProbe.enabled) p.probeHandle = seen;
     this.host.containerStarted(p);
+  }
+
+  /**
+   * The pod sync that saw the current container start: without a readiness probe the pod is
+   * Ready now, listening or not (pod-lifecycle docs: container probes; UpdatePodStatus: no
+   * worker -> ready); with one, the manual trigger probes now and restarts the ticker.
+   */
+  private onContainerSeen(id: PodId): void {
+    const p = this.pods[id] as Pod;
+    if (!p.running || p.lost || this.sim.now !== p.seenAt) return;
+    if (this.spec(p).readinessProbe.enabled) this.onProbe(id);
+    else this.host.setProbeReady(p, true);
   }
 
   private onListening(id: PodId): void {

@@ -133,6 +133,12 @@ export interface ClusterOptions {
    * after it failed (kube-controller-manager --node-monitor-grace-period). @default 40
    */
   nodeMonitorGracePeriod?: number;
+  /**
+   * The kubelet's generic PLEG relist period: a container (re)start is seen, and the pod synced
+   * (status written, readiness probe triggered), at the node's next relist, each node's relists
+   * on a phase of its own (kubelet genericPlegRelistPeriod = 1 s). 0 = seen at once. @default 1
+   */
+  plegRelistPeriod?: number;
   /** Start with every replica Running and Ready (`steady`) or with none (`empty`). @default 'steady' */
   initialState?: 'steady' | 'empty';
   /**
@@ -156,6 +162,7 @@ export interface ResolvedClusterOptions {
   readonly ipReuse: IpReusePolicy;
   readonly maxPodsPerNode: number;
   readonly nodeMonitorGracePeriod: number;
+  readonly plegRelistPeriod: number;
   readonly initialState: 'steady' | 'empty';
   readonly awaitDrain: boolean;
   readonly deployment: ResolvedDeploymentOptions;
@@ -188,6 +195,7 @@ const DEFAULTS_BUT_TEMPLATES: Omit<ResolvedClusterOptions, 'templates'> = {
   ipReuse: 'sequential',
   maxPodsPerNode: 110,
   nodeMonitorGracePeriod: 40,
+  plegRelistPeriod: 1,
   initialState: 'steady',
   awaitDrain: true,
   deployment: {
@@ -263,6 +271,7 @@ export function resolveClusterOptions(o: ClusterOptions = {}): ResolvedClusterOp
     ipReuse: o.ipReuse ?? d.ipReuse,
     maxPodsPerNode: o.maxPodsPerNode ?? d.maxPodsPerNode,
     nodeMonitorGracePeriod: o.nodeMonitorGracePeriod ?? d.nodeMonitorGracePeriod,
+    plegRelistPeriod: o.plegRelistPeriod ?? d.plegRelistPeriod,
     initialState: o.initialState ?? d.initialState,
     awaitDrain: o.awaitDrain ?? d.awaitDrain,
     deployment: {

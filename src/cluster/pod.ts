@@ -46,6 +46,8 @@ export class Pod {
   backoffUpdatedAt = Number.NaN;
   probeSuccesses = 0;
   probeFailures = 0;
+  /** When the kubelet's PLEG sees the current container start (the pod sync it triggers). */
+  seenAt = Number.NaN;
   readyDelay = 0;
   /** Readiness as last reported to the observer (endpoint-ready: probeReady && !terminating). */
   observedReady = false;

@@ -194,6 +194,7 @@ export function buildModel(
       ipReuse: config.cluster.ipReuse,
       maxPodsPerNode: config.cluster.maxPodsPerNode,
       nodeMonitorGracePeriod: config.cluster.nodeMonitorGracePeriod,
+      plegRelistPeriod: config.cluster.plegRelistPeriod,
       initialState: config.cluster.initialState,
       awaitDrain: true,
       deployment: {

@@ -56,6 +56,8 @@ export interface ResolvedCluster {
   readonly maxPodsPerNode: number;
   /** A failed node is marked NotReady (its pods not Ready) this long after it fails (--node-monitor-grace-period). @default 40 */
   readonly nodeMonitorGracePeriod: number;
+  /** kubelet generic PLEG relist period: a container start is seen (pod synced, probe triggered) at the next relist. @default 1 */
+  readonly plegRelistPeriod: number;
   /** Start with every replica Running and Ready and every table programmed, or with none. @default 'steady' */
   readonly initialState: 'steady' | 'empty';
   /** The cluster's CoreDNS (default Corefile: `ttl 30`, `cache 30`; 2 replicas). */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterOptions } from '../../src/cluster/options.js';
 import type { PodLifecycleObserver } from '../../src/cluster/types.js';
 import { makeDistribution } from '../../src/engine/distributions/index.js';
-import { Simulation } from '../../src/engine/index.js';
+import { RandomSource, Simulation } from '../../src/engine/index.js';
 import { buildStack } from './stack.js';
 
 const constant = (value: number) => makeDistribution({ distribution: 'constant', value });
@@ -45,20 +45,67 @@ function stack(cluster: ClusterOptions, extra: Parameters<typeof buildStack>[0] 
   return { ...s, log: r.log, events };
 }
 
+/**
+ * When node `node`'s kubelet sees a container started at `t`: its next PLEG relist (period 1 s,
+ * phase drawn per node from stream `kubelet:pleg` of the stack's seed 1, 3 nodes).
+ */
+function seenAt(node: number, t: number, nodes = 3): number {
+  const rng = new RandomSource(1).stream('kubelet:pleg');
+  const phases = Array.from({ length: nodes }, () => rng.next());
+  const phase = phases[node] as number;
+  return phase + Math.max(0, Math.ceil(t - phase));
+}
+
 describe('pod lifecycle', () => {
   it('Pending -> container start -> listening -> Ready at the first successful probe on the grid', () => {
-    // Container starts at 2 (startup), so probes tick at 2, 12, 22...; the app listens at 5;
-    // the probe at 2 fails (not listening), the one at 12 succeeds: Ready at 12.
+    // The container starts at 2 (startup); the kubelet sees it at its node's next PLEG relist
+    // (2 + the node's phase, < 3), whose pod sync triggers the readiness probe and restarts its
+    // ticker: probes at seen, seen + 10 ... The app listens at 5: the probe at seen fails, the
+    // one at seen + 10 succeeds (worker.go, prober_manager.go UpdatePodStatus).
     const s = stack({
       initialState: 'empty',
       deployment: { replicas: 1 },
       pod: { startup: constant(2), appStartDelay: constant(3) },
     });
     s.sim.run(30);
-    expect(s.log).toEqual(['0 created 0', '5 listening 0', '12 ready 0 true']);
     const p = s.cluster.pod(0);
+    const seen = seenAt(p.node, 2);
+    expect(seen).toBeGreaterThan(2);
+    expect(seen).toBeLessThan(3);
+    expect(s.log).toEqual(['0 created 0', '5 listening 0', `${seen + 10} ready 0 true`]);
     expect(p.phase).toBe('Running');
-    expect(p.readyChangedAt).toBe(12);
+    expect(p.readyChangedAt).toBe(seen + 10);
+  });
+
+  it('plegRelistPeriod 0: the container is seen as it starts, the grid runs from its start', () => {
+    const s = stack({
+      initialState: 'empty',
+      plegRelistPeriod: 0,
+      deployment: { replicas: 1 },
+      pod: { startup: constant(2), appStartDelay: constant(3) },
+    });
+    s.sim.run(30);
+    expect(s.log).toEqual(['0 created 0', '5 listening 0', '12 ready 0 true']);
+  });
+
+  it('a restarted container is a new one: its grid runs from the sync that saw the restart', () => {
+    const s = stack({
+      initialState: 'empty',
+      deployment: { replicas: 1 },
+      pod: { startup: constant(2), appStartDelay: constant(3) },
+    });
+    s.sim.run(20);
+    const p = s.cluster.pod(0);
+    const first = seenAt(p.node, 2) + 10;
+    expect(p.readyChangedAt).toBe(first);
+    // Crash at 20: not Ready at once; restarted at once (no back-off yet), listening at 23.
+    s.cluster.restartContainer(0);
+    expect(p.probeReady).toBe(false);
+    s.sim.run(60);
+    const again = seenAt(p.node, 20);
+    // Probes at again (20.x: not listening yet) and again + 10 (Ready): not on the first grid.
+    expect(p.readyChangedAt).toBe(again + 10);
+    expect(again + 10).not.toBe(first + 20);
   });
 
   it('initialDelaySeconds and successThreshold delay readiness on the same grid', () => {
@@ -71,9 +118,11 @@ describe('pod lifecycle', () => {
         readinessProbe: { initialDelaySeconds: 15, successThreshold: 2 },
       },
     });
-    // Probes at 2 and 12 are skipped (< 15 s after start); 22 succeeds (1), 32 succeeds (2).
+    // Probes at seen (2.x) and seen + 10 return without a result (< 15 s after the container
+    // started at 2); seen + 20 succeeds (1), seen + 30 succeeds (2).
     s.sim.run(40);
-    expect(s.log.at(-1)).toBe('32 ready 0 true');
+    const seen = seenAt(s.cluster.pod(0).node, 2);
+    expect(s.log.at(-1)).toBe(`${seen + 30} ready 0 true`);
   });
 
   it('without a readiness probe the pod is Ready when its container runs, listening or not', () => {
@@ -83,7 +132,9 @@ describe('pod lifecycle', () => {
       pod: { startup: constant(2), appStartDelay: constant(3), readinessProbe: { enabled: false } },
     });
     s.sim.run(10);
-    expect(s.log).toEqual(['0 created 0', '2 ready 0 true', '5 listening 0']);
+    // Ready at the pod sync that saw the container (its status: no worker -> ready).
+    const seen = seenAt(s.cluster.pod(0).node, 2);
+    expect(s.log).toEqual(['0 created 0', `${seen} ready 0 true`, '5 listening 0']);
   });
 
   it('steady state: every replica Running, listening and Ready at t = 0', () => {

@@ -164,7 +164,13 @@ describe('kube-proxy bounded-frequency runner', () => {
 
   it('counts nodes whose table differs from the ideal set, per change', () => {
     const s = proxyStack({
-      cluster: { nodes: 4, deployment: { replicas: 4 }, pod: { startup: constant(3) } },
+      // plegRelistPeriod 0: the kubelet sees the container start at once (probe at 13).
+      cluster: {
+        nodes: 4,
+        plegRelistPeriod: 0,
+        deployment: { replicas: 4 },
+        pod: { startup: constant(3) },
+      },
       kubeProxy: { syncCost: free, watchDelay: constant(0.5) },
     });
     expect(s.proxy.staleNodes()).toBe(0);

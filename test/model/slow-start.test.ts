@@ -9,11 +9,11 @@ import { build } from './helpers.js';
  */
 function latencies(probe: boolean): Map<number, number> {
   // One pod, 10 ms constant work, one request every 0.1 s (never queued). The pod is killed
-  // at 25 s; its replacement starts after 1 s (Ready at 26 s: the first probe runs at
-  // container start, or no probe at all).
+  // at 25 s; its replacement starts after 1 s (Ready at 26 s: with plegRelistPeriod 0 the
+  // kubelet sees the container at once and probes it, or no probe at all).
   const { model } = build(`
 duration: 40s
-cluster: {nodes: 1}
+cluster: {nodes: 1, plegRelistPeriod: 0}
 deployment:
   replicas: 1
   pod:

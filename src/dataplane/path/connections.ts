@@ -382,7 +382,11 @@ export class Connections {
     let kind: ErrorKind = ErrorKind.refused;
     // A dropped SYN (synTry 255) never gets EHOSTUNREACH; one that reached an address nobody
     // answers for gets the network's answer.
-    if (gaveUp) kind = k.synTry[conn] !== 255 ? this.net.unansweredKind : ErrorKind.connect_timeout;
+    if (gaveUp)
+      kind =
+        k.synTry[conn] !== 255
+          ? this.net.unansweredKind(this.o.timeouts.connect)
+          : ErrorKind.connect_timeout;
     const owner = k.owner[conn] as number;
     this.close(conn);
     if (pool.stall[c] === cause + 1) pool.stall[c] = 0;

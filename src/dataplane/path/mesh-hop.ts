@@ -128,6 +128,7 @@ export class MeshHop implements L7Hop {
   private readonly streamOf: (name: string) => Rng;
   private readonly sidecar: boolean;
   private readonly perRequest: boolean;
+  private readonly clientUnanswered: ErrorKind;
   private readonly clientGiveUp: number;
   private readonly syn: SynContext;
   private readonly latency: Distribution;
@@ -201,6 +202,7 @@ export class MeshHop implements L7Hop {
     const o = ctx.options;
     this.perRequest = o.connections.mode === 'per-request';
     this.clientGiveUp = ctx.network.unansweredGiveUp(o.timeouts.connect);
+    this.clientUnanswered = ctx.network.unansweredKind(o.timeouts.connect);
     this.syn = { sim, truth: ctx.truth, servers: ctx.servers, net: ctx.network };
     this.latency = makeDistribution(deps.traversal, `${deps.name}.sidecarLatency`);
     // One stream for every mesh family: the same request pays the same traversal in each.
@@ -258,7 +260,7 @@ export class MeshHop implements L7Hop {
       d = cn === -1 ? this.net.halfExt : this.net.oneWay(cn, node);
       if (this.net.nodeDown[node] === 1) {
         t.delay[r] = d;
-        this.host.failAfter(r, this.net.unansweredKind, ErrorCause.node_failure, this.clientGiveUp);
+        this.host.failAfter(r, this.clientUnanswered, ErrorCause.node_failure, this.clientGiveUp);
         return;
       }
     }

@@ -37,12 +37,7 @@ export class Network {
   /** 1 for a node that failed (it never comes back within a run). */
   readonly nodeDown: Uint8Array;
 
-  /**
-   * What a dialer sees when nobody answers its SYN (an IP no pod holds, a pod on a dead node, a
-   * dead proxy node): `host_unreachable` with `unreachable: ehostunreach`, else
-   * `connect_timeout`.
-   */
-  readonly unansweredKind: ErrorKind;
+  /** `unreachable: ehostunreach`: an unanswered SYN ends with EHOSTUNREACH. */
   private readonly hostUnreachable: boolean;
   private readonly hostUnreachableAfter: number;
   private readonly synRetries: number;
@@ -54,9 +49,6 @@ export class Network {
     this.halfExt = options.externalRtt / 2;
     this.nodeDown = new Uint8Array(nodeCount);
     this.hostUnreachable = syn.unreachable === 'ehostunreach';
-    this.unansweredKind = this.hostUnreachable
-      ? ErrorKind.host_unreachable
-      : ErrorKind.connect_timeout;
     this.hostUnreachableAfter = syn.hostUnreachableAfter;
     this.synRetries = syn.synRetries;
     this.synLimit = synGiveUp(syn.synRetries);
@@ -80,6 +72,18 @@ export class Network {
     return this.hostUnreachable
       ? Math.min(connectTimeout, this.hostUnreachableAfter)
       : this.silentGiveUp(connectTimeout);
+  }
+
+  /**
+   * What a dialer whose connect timeout is `connectTimeout` sees when nobody answers its SYN
+   * (an IP no pod holds, a pod on a dead node, a dead proxy node): `host_unreachable` when
+   * `unreachable: ehostunreach` and the ICMP error comes before the dialer gives up, else
+   * `connect_timeout`.
+   */
+  unansweredKind(connectTimeout: number): ErrorKind {
+    return this.hostUnreachable && this.hostUnreachableAfter < this.silentGiveUp(connectTimeout)
+      ? ErrorKind.host_unreachable
+      : ErrorKind.connect_timeout;
   }
 
   /**

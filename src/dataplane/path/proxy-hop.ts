@@ -92,6 +92,7 @@ export class NginxHop implements L7Hop {
   private readonly perRequest: boolean;
   /** A client's give-up on a dead proxy node (the network's rule, its connect timeout). */
   private readonly clientGiveUp: number;
+  private readonly clientUnanswered: ErrorKind;
   private readonly nextError: boolean;
   private readonly nextTimeout: boolean;
   private readonly next503: boolean;
@@ -142,6 +143,7 @@ export class NginxHop implements L7Hop {
     const o = ctx.options;
     this.perRequest = o.connections.mode === 'per-request';
     this.clientGiveUp = ctx.network.unansweredGiveUp(o.timeouts.connect);
+    this.clientUnanswered = ctx.network.unansweredKind(o.timeouts.connect);
     this.kArrive = sim.register('nginx:request', (a) => this.onArrive(a));
     this.kSyn = sim.register('nginx:syn', (a) => this.onSyn(a));
     this.kConnFail = sim.register('nginx:connect-failed', (a) => this.onConnFail(a));
@@ -195,7 +197,7 @@ export class NginxHop implements L7Hop {
     t.conn[r] = -1;
     if (this.net.nodeDown[no.node] === 1) {
       // Nobody answers for the proxy's address: the network's rule, the client's connect timeout.
-      this.host.failAfter(r, this.net.unansweredKind, ErrorCause.node_failure, this.clientGiveUp);
+      this.host.failAfter(r, this.clientUnanswered, ErrorCause.node_failure, this.clientGiveUp);
       return;
     }
     if (!this.started && this.sim.now >= no.startAt) this.load();

@@ -43,7 +43,7 @@ export function answerSyn(
       c.sim.postAt(retx, kSyn, arg);
       return -1;
     }
-    t.errKind[x] = net.unansweredKind;
+    t.errKind[x] = net.unansweredKind(connectTimeout);
     const at = start + net.unansweredGiveUp(connectTimeout);
     c.sim.postAt(Math.max(at, c.sim.now), kConnFail, arg);
     return -1;

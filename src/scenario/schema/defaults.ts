@@ -62,6 +62,7 @@ export const DEFAULTS = {
     endpointsPerOtherService: SC.endpointsPerOtherService,
     maxPodsPerNode: C.maxPodsPerNode,
     nodeMonitorGracePeriod: C.nodeMonitorGracePeriod,
+    plegRelistPeriod: C.plegRelistPeriod,
     initialState: C.initialState,
     dns: CLUSTER_DNS_DEFAULTS,
   } satisfies ResolvedCluster,

@@ -28,6 +28,8 @@ export const KEY_DOCS: Readonly<Record<string, string>> = {
   'cluster.maxPodsPerNode': 'kubelet `--max-pods` default',
   'cluster.nodeMonitorGracePeriod':
     'a failed node (and its pods) is marked NotReady this long after it fails (kube-controller-manager `--node-monitor-grace-period`)',
+  'cluster.plegRelistPeriod':
+    "the kubelet's PLEG relist period (genericPlegRelistPeriod, a constant, not a flag): a container start is seen, its pod synced and its readiness probe triggered at the node's next relist; 0 sees it at once (about Evented PLEG, KEP-3386)",
   'cluster.initialState':
     'start with every replica Running and Ready and every table programmed, or with nothing',
   network: 'round-trip times of the hops',

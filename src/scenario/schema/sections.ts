@@ -53,6 +53,7 @@ export const clusterSchema = strict({
   endpointsPerOtherService: integer({ min: 0 }).default(DEFAULTS.cluster.endpointsPerOtherService),
   maxPodsPerNode: integer({ min: 1 }).default(DEFAULTS.cluster.maxPodsPerNode),
   nodeMonitorGracePeriod: seconds(DEFAULTS.cluster.nodeMonitorGracePeriod),
+  plegRelistPeriod: seconds(DEFAULTS.cluster.plegRelistPeriod),
   initialState: oneOf(['steady', 'empty'] as const).default(DEFAULTS.cluster.initialState),
   dns: strict({
     ttl: seconds(DEFAULTS.cluster.dns.ttl),

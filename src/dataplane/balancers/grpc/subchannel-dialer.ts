@@ -1,8 +1,8 @@
 import { type GroundTruth, NO_POD } from '../../../cluster/types.js';
 import type { EventKind, KeyedStream, Simulation } from '../../../engine/index.js';
 import { grpcBackoff } from '../../discovery/grpc-dns-resolver.js';
-import type { Network } from '../../path/network.js';
-import { type RequestPathOptions, synGiveUp } from '../../path-options.js';
+import { type Network, refusalCause } from '../../path/network.js';
+import type { RequestPathOptions } from '../../path-options.js';
 import type { PodServers } from '../../pod-server.js';
 import { tag, tagGen, tagIndex } from '../../pools.js';
 import { ErrorCause, ErrorKind } from '../../types.js';
@@ -28,7 +28,6 @@ export interface DialerHost {
  * ordinal) from `grpc:backoff`: the same attempt of a client waits the same in every run.
  */
 export class SubchannelDialer {
-  private readonly synLimit: number;
   private readonly backoffRng: KeyedStream;
   private readonly backoffOrdinal: Float64Array;
   private readonly kSyn: EventKind;
@@ -49,7 +48,6 @@ export class SubchannelDialer {
     },
     private readonly host: DialerHost,
   ) {
-    this.synLimit = synGiveUp(parts.path.timeouts.synRetries);
     this.backoffRng = parts.keyedStream('grpc:backoff');
     this.backoffOrdinal = new Float64Array(parts.clientNode.length);
     this.kSyn = sim.register('grpc:syn', (a) => this.onSyn(a));
@@ -88,22 +86,19 @@ export class SubchannelDialer {
     if (k.gen[s] !== tagGen(arg)) return;
     const pod = p.truth.podAt(k.ip[s] as number);
     if (pod === NO_POD || !p.truth.isReachable(pod)) {
-      k.kind[s] = ErrorKind.connect_timeout;
+      // The network's rule for every connection (path/network.ts), the dial deadline as the
+      // connect timeout.
       k.cause[s] = pod === NO_POD ? ErrorCause.stale_endpoint : ErrorCause.node_failure;
       const deadline = Math.max(p.grpc.minConnectTimeout, k.backoffFor[s] as number);
-      let after = Math.min(deadline, this.synLimit);
-      const t = p.path.timeouts;
-      if (t.unreachable === 'ehostunreach' && t.hostUnreachableAfter < after) {
-        after = t.hostUnreachableAfter;
-        k.kind[s] = ErrorKind.host_unreachable;
-      }
-      const at = (k.connStart[s] as number) + after;
+      const net = p.network;
+      k.kind[s] = net.unansweredKind(deadline);
+      const at = (k.connStart[s] as number) + net.unansweredGiveUp(deadline);
       this.sim.scheduleAt(Math.max(at, this.sim.now), this.kConnFail, arg);
       return;
     }
     if (!p.truth.isListening(pod)) {
       k.kind[s] = ErrorKind.refused;
-      k.cause[s] = p.servers.isClosed(pod) ? ErrorCause.terminating_pod : ErrorCause.not_listening;
+      k.cause[s] = refusalCause(p.truth, p.servers, pod);
       this.sim.schedule(k.delay[s] as number, this.kConnFail, arg);
       return;
     }
