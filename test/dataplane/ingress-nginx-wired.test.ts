@@ -52,8 +52,11 @@ describe('ingress-nginx wired from a scenario', () => {
       const [r] = rows(summary, b);
       expect(r, b).toBeDefined();
       expect(col(r as string[], 'requests'), b).toBeGreaterThan(9000);
-      // The rollout's stale endpoints cost ingress-nginx upstream retries, not client errors.
-      if (b !== 'iptables') expect(col(r as string[], 'error_rate'), b).toBeLessThan(1e-3);
+      // The rollout's stale endpoints cost ingress-nginx upstream retries, and few client errors:
+      // ewma with 3 tries of a 2 s connect timeout gave 0.28% (24 http_504 whose three tries all
+      // met stale endpoints) once the kubelet's PLEG relist moved readiness (0 with
+      // plegRelistPeriod: 0), rr 0; iptables, with no retries, 0.02%.
+      if (b !== 'iptables') expect(col(r as string[], 'error_rate'), b).toBeLessThan(5e-3);
     }
   }, 120_000);
 

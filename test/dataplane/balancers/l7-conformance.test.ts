@@ -30,11 +30,11 @@ describe('every l7 balancer', () => {
     expect(l7.map((d) => d.name)).toEqual([
       'ingress-nginx-rr',
       'ingress-nginx-ewma',
+      'grpc-pick-first',
+      'grpc-round-robin',
       'envoy-rr',
       'envoy-least-request',
       'linkerd-ewma',
-      'grpc-pick-first',
-      'grpc-round-robin',
     ]);
   });
   for (const d of l7) {
