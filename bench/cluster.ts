@@ -14,7 +14,8 @@ import {
   EndpointSliceController,
   resolveEndpointSliceControllerOptions,
 } from '../src/control-plane/endpointslice-controller.js';
-import { KubeProxy, resolveKubeProxyOptions } from '../src/dataplane/kube-proxy.js';
+import { KubeProxy } from '../src/dataplane/kube-proxy.js';
+import { resolveKubeProxyOptions } from '../src/dataplane/kube-proxy-options.js';
 import type { ProxyMode } from '../src/dataplane/sync-cost.js';
 import { makeDistribution } from '../src/engine/distributions/index.js';
 import { RandomSource } from '../src/engine/random.js';

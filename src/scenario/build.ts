@@ -23,7 +23,8 @@ import {
 } from '../control-plane/endpointslice-controller.js';
 import { getBalancer } from '../dataplane/balancers/registry.js';
 import { HeadlessLookups } from '../dataplane/discovery/headless-dns.js';
-import { KubeProxy, resolveKubeProxyOptions } from '../dataplane/kube-proxy.js';
+import { KubeProxy } from '../dataplane/kube-proxy.js';
+import { resolveKubeProxyOptions } from '../dataplane/kube-proxy-options.js';
 import type { HopSpec } from '../dataplane/path/hop.js';
 import type { NginxDeps } from '../dataplane/path/proxy-hop.js';
 import { PathRelay } from '../dataplane/path/relay.js';

@@ -7,12 +7,11 @@ import {
   type EndpointSliceControllerOptions,
   resolveEndpointSliceControllerOptions,
 } from '../../src/control-plane/endpointslice-controller.js';
+import { KubeProxy, type KubeProxyCallbacks } from '../../src/dataplane/kube-proxy.js';
 import {
-  KubeProxy,
-  type KubeProxyCallbacks,
   type KubeProxyOptions,
   resolveKubeProxyOptions,
-} from '../../src/dataplane/kube-proxy.js';
+} from '../../src/dataplane/kube-proxy-options.js';
 import { RandomSource, Simulation } from '../../src/engine/index.js';
 
 export interface StackOptions {

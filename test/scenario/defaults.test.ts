@@ -4,7 +4,10 @@ import {
   CONTROLLER_DELAY_DEFAULT,
   ENDPOINTSLICE_CONTROLLER_DEFAULTS,
 } from '../../src/control-plane/endpointslice-controller.js';
-import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../src/dataplane/kube-proxy.js';
+import {
+  KUBE_PROXY_DEFAULTS,
+  WATCH_DELAY_DEFAULT,
+} from '../../src/dataplane/kube-proxy-options.js';
 import {
   REQUEST_PATH_DEFAULTS,
   type RequestPathOptions,

@@ -25,6 +25,8 @@ import type { HopHost, HopSpec, L7Hop } from './hop.js';
 import { getHop } from './hops.js';
 import { PathLedger } from './ledger.js';
 import { Network } from './network.js';
+import { checkConservation, newRequestInTransit, scanInFlight } from './record-scans.js';
+import { RetryPolicy, retryRecord } from './retry-policy.js';
 
 export type { ClientTable } from './client-pool.js';
 export type { NodeTables } from './connections.js';
@@ -116,9 +118,7 @@ export class RequestPath
   /** The run's L7 hop, or null on the L4 route (metrics and tests read its state). */
   readonly hop: L7Hop | null;
   private listener: RequestEndListener | undefined;
-  /** Retry backoff jitter, keyed by (user request, retry number). */
-  private readonly retryRng: KeyedStream;
-  private readonly retryMask: number;
+  private readonly retry: RetryPolicy;
   /** Deadline queue of the per-try client timeout (see DeadlineQueue for why not engine cancel). */
   private readonly timeoutQ: DeadlineQueue | null;
 
@@ -147,12 +147,9 @@ export class RequestPath
       throw new Error('RequestPath: `balancers` need `tables` (the nodes programmed tables)');
     }
     this.ledger = new PathLedger(deps.recorder);
-    this.retryRng = deps.keyedStream('retries');
+    this.retry = new RetryPolicy(this.o.retries, deps.keyedStream('retries'));
     const o = this.o;
     this.network = new Network(o.network, deps.nodeCount, o.timeouts);
-    let mask = 0;
-    for (const k of o.retries.on) mask |= 1 << ErrorKind[k];
-    this.retryMask = mask;
 
     this.servers = new PodServers(sim, this.tries, deps.pod, this);
     this.clients = new ClientPool(
@@ -292,29 +289,14 @@ export class RequestPath
     };
   }
 
-  /** User requests in flight, counted from the records (not derived from the counters). */
+  /** User requests in flight, counted from the records (./record-scans.ts). */
   scanInFlight(): number {
-    const t = this.tries;
-    let n = 0;
-    for (let r = 0; r < t.extent; r++) {
-      if (t.clientHeld[r] === 1 && t.parent[r] === -1) n++;
-    }
-    return n;
+    return scanInFlight(this.tries);
   }
 
-  /**
-   * Throws if arrivals != completed + failed + in flight, or if a client's connection counters
-   * (open, draining, connecting, waiting) differ from its connection records and wait queue.
-   */
+  /** Throws if the requests or a client's connection counters are not conserved (./record-scans.ts). */
   checkConservation(): void {
-    const f = this.scanInFlight();
-    const l = this.ledger;
-    if (l.arrivals !== l.completed + l.failed + f) {
-      throw new Error(
-        `conservation violated at t=${this.sim.now}: arrivals ${l.arrivals} != completed ${l.completed} + failed ${l.failed} + in flight ${f}`,
-      );
-    }
-    this.clients.checkCounters();
+    checkConservation(this.sim.now, this.ledger, this.tries, this.clients);
   }
 
   /** The hop's ejected hosts now (timeseries.csv), 0 without a hop that ejects. */
@@ -403,33 +385,17 @@ export class RequestPath
   private onDrain(pod: number): void {
     const s = this.servers;
     if (!s.isAlive(pod) || !s.isClosed(pod)) return;
-    if (s.inService(pod) > 0 || s.queued(pod) > 0 || this.newRequestInTransit(pod)) {
+    if (
+      s.inService(pod) > 0 ||
+      s.queued(pod) > 0 ||
+      newRequestInTransit(this.tries, s, this.connections, pod)
+    ) {
       // Not done: work arrived at this instant, or a request is on its way on a connection
       // the server accepted and will read. Its completion reports idle again.
       s.rearmIdle(pod);
       return;
     }
     this.drainNotifier.podDrained(pod);
-  }
-
-  /**
-   * Whether a request is on its way to `pod` on a connection the server accepted but has not
-   * read a request from yet. HTTP servers wait for those when they shut down (Go's
-   * Server.Shutdown treats a StateNew connection as active for its first 5 s; Node's
-   * server.close() waits for open connections), while a keep-alive connection that already
-   * served a request and is idle is closed at once (its request in transit is then reset when
-   * the process exits). A hop's upstream try is on a connection of its own. Rare (once per
-   * drain attempt): a scan of the records.
-   */
-  private newRequestInTransit(pod: number): boolean {
-    const t = this.tries;
-    const gen = this.servers.gen[pod] as number;
-    for (let r = 0; r < t.extent; r++) {
-      if (t.serverHeld[r] !== 1 || t.pod[r] !== pod || t.podGen[r] !== gen) continue;
-      if (t.parent[r] !== -1) return true;
-      if (this.connections.unread(r)) return true;
-    }
-    return false;
   }
 
   // ---------------------------------------------------------------- delivery (hosts)
@@ -551,41 +517,18 @@ export class RequestPath
     const now = this.sim.now;
     const client = t.client[r] as number;
     const tryNo = t.tryNo[r] as number;
-    if (
-      tryNo < this.o.retries.count &&
-      ((this.retryMask >>> kind) & 1) === 1 &&
-      this.clients.alive[client] === 1
-    ) {
+    if (this.retry.retries(tryNo, kind) && this.clients.alive[client] === 1) {
       this.ledger.attemptFailed(now, kind, cause);
-      const r2 = t.alloc();
-      const req = t.req[r] as number;
-      t.arrivedAt[r2] = t.arrivedAt[r] as number;
-      t.demand[r2] = t.demand[r] as number;
-      t.req[r2] = req;
-      t.client[r2] = client;
-      t.user[r2] = t.user[r] as number;
-      t.tryNo[r2] = tryNo + 1;
-      t.clientHeld[r2] = 1;
-      t.stage[r2] = Stage.backoff;
+      const r2 = retryRecord(t, r);
+      const wait = this.retry.backoff(tryNo, t.req[r] as number);
       this.releaseClient(r);
-      this.sim.post(this.backoff(tryNo, req), this.kRetry, tag(r2, t.cgen[r2] as number));
+      this.sim.post(wait, this.kRetry, tag(r2, t.cgen[r2] as number));
       return;
     }
     this.ledger.fail(now, t.arrivedAt[r] as number, kind, cause);
     const user = t.user[r] as number;
     this.releaseClient(r);
     if (user >= 0 && this.listener) this.listener.requestEnded(user, client);
-  }
-
-  /**
-   * Backoff before retry k (0-based) of user request `req`: min(max, initial * multiplier^k),
-   * partly jittered, the jitter keyed by (request, k) so that a request retried under two
-   * balancers waits the same (common random numbers).
-   */
-  private backoff(k: number, req: number): number {
-    const b = this.o.retries.backoff;
-    const d = Math.min(b.max, b.initial * b.multiplier ** k);
-    return b.jitter > 0 ? d * (1 - b.jitter + b.jitter * this.retryRng.rngFor(req, k).next()) : d;
   }
 
   /** The client side lets go of a record; it is freed unless a pod still holds it. */

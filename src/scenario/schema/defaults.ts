@@ -11,7 +11,7 @@ import {
   ENDPOINTSLICE_CONTROLLER_DEFAULTS,
 } from '../../control-plane/endpointslice-controller.js';
 import { CLUSTER_DNS_DEFAULTS } from '../../dataplane/discovery/coredns-cache.js';
-import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../dataplane/kube-proxy.js';
+import { KUBE_PROXY_DEFAULTS, WATCH_DELAY_DEFAULT } from '../../dataplane/kube-proxy-options.js';
 import { REQUEST_PATH_DEFAULTS } from '../../dataplane/path-options.js';
 import { POD_SERVER_DEFAULTS } from '../../dataplane/pod-server.js';
 import { SYNC_COST_DEFAULTS } from '../../dataplane/sync-cost.js';

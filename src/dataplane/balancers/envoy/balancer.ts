@@ -2,7 +2,7 @@ import { makeDistribution } from '../../../engine/distributions/index.js';
 import type { Rng } from '../../../engine/index.js';
 import { startControlPlane } from '../../discovery/xds-stream.js';
 import { UpstreamOutcome, type UpstreamResult } from '../../path/hop.js';
-import type { MeshBalancer, MeshDeps } from '../../path/mesh-hop.js';
+import type { MeshBalancer, MeshDeps } from '../../path/mesh-contract.js';
 import type { L7BalancerDescriptor, L7Environment, UpstreamPicker } from '../../types.js';
 import { EnvoyCluster, type EnvoyClusterOptions } from './cluster.js';
 import { type EnvoyOptions, type EnvoySettings, envoyConfig, envoyOptions } from './options.js';

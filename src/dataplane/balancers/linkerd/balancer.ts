@@ -2,7 +2,7 @@ import { makeDistribution } from '../../../engine/distributions/index.js';
 import type { Rng } from '../../../engine/index.js';
 import { startControlPlane } from '../../discovery/xds-stream.js';
 import type { UpstreamResult } from '../../path/hop.js';
-import type { MeshBalancer, MeshDeps } from '../../path/mesh-hop.js';
+import type { MeshBalancer, MeshDeps } from '../../path/mesh-contract.js';
 import type { L7BalancerDescriptor, L7Environment } from '../../types.js';
 import { MeshPicker } from '../envoy/balancer.js';
 import { type LinkerdOptions, linkerdOptions } from './options.js';
