@@ -23,17 +23,26 @@ let escaped: { i: number } | undefined;
 /**
  * Median heap growth over 7 trials of 20,000 calls, after a warm-up of 1,000,000 calls for the
  * JIT (200,000 left one loop still being recompiled on a fresh CI run: 320 KB in 4 of 7 trials).
+ * A loop still running unoptimised code boxes its doubles (16 B a call, 320 KB a trial) until V8
+ * has (re)compiled it, which a fresh CI clone met once more after the longer warm-up (Linkerd,
+ * 320,264 B). So the measurement is repeated up to 3 times and the least median kept: an
+ * allocation per call by the code under test shows in every repetition, a compile in progress
+ * does not last. (The least single trial is not used: a GC inside a trial makes it negative.)
  */
 function growth(loop: (n: number) => number): number {
-  let sink = loop(1_000_000);
-  const trials: number[] = [];
-  for (let t = 0; t < 7; t++) {
-    const before = process.memoryUsage().heapUsed;
-    sink += loop(20_000);
-    trials.push(process.memoryUsage().heapUsed - before);
+  let least = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && least >= 65536; attempt++) {
+    let sink = loop(1_000_000);
+    const trials: number[] = [];
+    for (let t = 0; t < 7; t++) {
+      const before = process.memoryUsage().heapUsed;
+      sink += loop(20_000);
+      trials.push(process.memoryUsage().heapUsed - before);
+    }
+    expect(Number.isFinite(sink)).toBe(true);
+    least = Math.min(least, trials.sort((a, b) => a - b)[3] as number);
   }
-  expect(Number.isFinite(sink)).toBe(true);
-  return trials.sort((a, b) => a - b)[3] as number;
+  return least;
 }
 
 describe('L7 hot calls allocate nothing', () => {
